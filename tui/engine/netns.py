@@ -1,0 +1,780 @@
+"""A network namespace: devices, addresses, routes, neighbours, netfilter and the IPv4 stack.
+
+The stack follows the kernel's order of events: a received frame is seen by
+taps, then PREROUTING, the routing decision, INPUT or FORWARD, and local
+delivery; a locally generated packet is routed, passes OUTPUT and
+POSTROUTING, is resolved by ARP and leaves through its device.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from tui.engine.clock import SEC, US
+from tui.engine.links import BROADCAST, HOP_DELAY, IfAddr, Link, Loopback, Vxlan
+from tui.engine.neigh import FAILED, Neigh, NeighTable
+from tui.engine.pkt import Pkt
+from tui.engine.route import LOCAL, MAIN, Route, RouteTables, prefix_mask
+
+if TYPE_CHECKING:
+    from tui.engine.capture import Capture
+    from tui.engine.clock import Clock
+    from tui.engine.host import Host
+
+ETH_IP = b"\x08\x00"
+ETH_ARP = b"\x08\x06"
+PROTO_ICMP, PROTO_TCP, PROTO_UDP, PROTO_ESP = 1, 6, 17, 50
+
+_IP_HDR = struct.Struct("!BBHHHBBH4s4s")
+_UDP_HDR = struct.Struct("!HHHH")
+_ICMP_ECHO = struct.Struct("!BBHHH")
+
+
+def checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\x00"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def ip_header(src: int, dst: int, proto: int, payload_len: int, ttl: int, ident: int,
+              df: bool, tos: int = 0, frag: int = 0) -> bytes:
+    total = 20 + payload_len
+    flags_frag = (0x4000 if df else 0) | frag
+    hdr = _IP_HDR.pack(0x45, tos, total, ident, flags_frag, ttl, proto, 0,
+                       src.to_bytes(4, "big"), dst.to_bytes(4, "big"))
+    csum = checksum(hdr)
+    return hdr[:10] + csum.to_bytes(2, "big") + hdr[12:]
+
+
+def udp_segment(src: int, dst: int, sport: int, dport: int, payload: bytes, with_csum: bool = True) -> bytes:
+    length = 8 + len(payload)
+    if not with_csum:
+        return _UDP_HDR.pack(sport, dport, length, 0) + payload
+    pseudo = src.to_bytes(4, "big") + dst.to_bytes(4, "big") + bytes((0, PROTO_UDP)) + length.to_bytes(2, "big")
+    seg = _UDP_HDR.pack(sport, dport, length, 0) + payload
+    c = checksum(pseudo + seg) or 0xFFFF
+    return seg[:6] + c.to_bytes(2, "big") + seg[8:]
+
+
+def _flow_mix(a: int, b: int) -> int:
+    """A small avalanche mix (stands in for the kernel's siphash of the flow keys)."""
+    h = (a * 0x9E3779B1 + b * 0x85EBCA77) & 0xFFFFFFFF
+    h ^= h >> 15
+    h = (h * 0x2C1B3C6D) & 0xFFFFFFFF
+    h ^= h >> 12
+    h = (h * 0x297A2D39) & 0xFFFFFFFF
+    h ^= h >> 15
+    return h
+
+
+class UdpSocket:
+    """A bound UDP socket: ``handler(pkt, src, sport, dst, dport, payload)`` runs on delivery."""
+
+    def __init__(self, ns: Namespace, addr: int, port: int, handler: Callable[..., None]) -> None:
+        self.ns = ns
+        self.addr = addr
+        self.port = port
+        self.handler = handler
+
+    def close(self) -> None:
+        self.ns.udp_sockets.pop((self.addr, self.port), None)
+
+
+class Namespace:
+    """One network namespace."""
+
+    def __init__(self, host: Host, name: str = "", label: str = "") -> None:
+        self.host = host
+        self.name = name  # the `ip netns` name, "" for a host's root or an unnamed container namespace
+        self.label = label or name or "host"
+        self.links: dict[str, Link] = {}
+        self.by_index: dict[int, Link] = {}
+        self._last_index = 0
+        self.sysctl: dict[str, int] = {
+            "net.ipv4.ip_forward": 0,
+            "net.ipv4.ip_default_ttl": 64,
+            "net.ipv4.icmp_echo_ignore_all": 0,
+            "net.ipv6.conf.all.disable_ipv6": 0,
+        }
+        self.routes = RouteTables()
+        rt = 15 * SEC + host.lab.rng.randrange(30 * SEC)
+        self.neigh = NeighTable(host.lab.clock, rt, self._arp_solicit, self._neigh_failed)
+        self.any_taps: list[Capture] = []
+        self.udp_sockets: dict[tuple[int, int], UdpSocket] = {}
+        self.ping_sockets: dict[int, Callable[[str, Pkt, dict[str, Any]], None]] = {}
+        self.tcp = None  # set lazily by tui.engine.tcp
+        self.vxlan_ports: dict[int, list[Vxlan]] = {}
+        self.ipvs = None  # set by the Docker load-balancer model
+        self._ip_id = host.lab.rng.randrange(65536)
+        self._frags: dict[tuple[int, int, int, int], list[tuple[int, bytes, bool]]] = {}
+        self.netfilter = self._make_netfilter()
+        self.owner: object | None = None  # container or docker sandbox that owns this namespace
+        self.add_link(Loopback(self))
+
+    def _make_netfilter(self) -> Any:
+        try:
+            from tui.engine.netfilter import Netfilter
+        except ImportError:  # pragma: no cover - during bring-up
+            return None
+        return Netfilter(self)
+
+    # --- identity ------------------------------------------------------------------------------
+    @property
+    def clock(self) -> Clock:
+        return self.host.lab.clock
+
+    @property
+    def where(self) -> str:
+        return f"{self.host.hostname}/{self.label}"
+
+    def link_names(self) -> list[str]:
+        return list(self.links)
+
+    def __repr__(self) -> str:
+        return f"<Namespace {self.where}>"
+
+    # --- devices -------------------------------------------------------------------------------
+    def alloc_ifindex(self, wanted: int = 0) -> int:
+        if wanted and wanted not in self.by_index:
+            return wanted
+        i = self._last_index + 1
+        while i in self.by_index:
+            i += 1
+        self._last_index = i
+        return i
+
+    def add_link(self, link: Link, ifindex: int = 0) -> Link:
+        link.ns = self
+        link.ifindex = self.alloc_ifindex(ifindex)
+        self.links[link.name] = link
+        self.by_index[link.ifindex] = link
+        if isinstance(link, Loopback):
+            link.admin_up = False
+        return link
+
+    def remove_link(self, link: Link) -> None:
+        self.links.pop(link.name, None)
+        self.by_index.pop(link.ifindex, None)
+        self.routes.remove(lambda r: r.dev == link.name)
+        self.neigh.flush_dev(link.name)
+        if isinstance(link, Vxlan):
+            lst = link.underlay.vxlan_ports.get(link.dstport, [])
+            if link in lst:
+                lst.remove(link)
+
+    def move_link(self, link: Link, target: Namespace) -> None:
+        """`ip link set DEV netns NS`: the device goes down, keeps its index if free, loses its addresses."""
+        self.set_down(link)
+        self.remove_link(link)
+        if link.master is not None:
+            link.master.remove_port(link)
+        link.addrs.clear()
+        target.add_link(link, link.ifindex)
+
+    def rename_link(self, link: Link, new: str) -> None:
+        self.links.pop(link.name, None)
+        self.routes.remove(lambda r: r.dev == link.name)
+        link.name = new
+        self.links[new] = link
+
+    def set_up(self, link: Link) -> None:
+        if link.admin_up:
+            return
+        link.admin_up = True
+        for a in link.addrs:
+            self._add_addr_routes(link, a)
+        if isinstance(link, Vxlan):
+            link.underlay.vxlan_ports.setdefault(link.dstport, []).append(link)
+        if link.kind == "bridge" and getattr(link, "mcast_snooping", False):
+            # a bridge with multicast snooping joins the all-snoopers group 224.0.0.106 when it opens
+            self.igmp_join(link, 0xE000006A)
+        self.routes.invalidate()
+
+    # --- IGMP (only what the kernel sends by itself) ------------------------------------------------
+    def igmp_join(self, link: Link, group: int) -> None:
+        """Send the IGMPv3 unsolicited reports of a join: one now, one more within 1 s (robustness 2)."""
+        self.clock.call_later(0, self._igmp_report, link, group)
+        self.clock.call_later(self.host.lab.rng.randrange(SEC), self._igmp_report, link, group)
+
+    def _igmp_report(self, link: Link, group: int) -> None:
+        if not link.admin_up or link.ns is not self:
+            return
+        record = bytes((4, 0, 0, 0)) + group.to_bytes(4, "big")  # CHANGE_TO_EXCLUDE, no sources
+        body = b"\x22\x00\x00\x00\x00\x00\x00\x01" + record
+        c = checksum(body)
+        body = body[:2] + c.to_bytes(2, "big") + body[4:]
+        src = self.primary_addr(link.name) or 0
+        total = 24 + len(body)
+        hdr = struct.pack("!BBHHHBBH4s4s", 0x46, 0xC0, total, 0, 0x4000, 1, 2, 0, src.to_bytes(4, "big"),
+                          (0xE0000016).to_bytes(4, "big")) + b"\x94\x04\x00\x00"
+        hdr = hdr[:10] + checksum(hdr).to_bytes(2, "big") + hdr[12:]
+        frame = b"\x01\x00\x5e\x00\x00\x16" + link.mac + ETH_IP + hdr + body
+        pkt = Pkt(frame, self.clock.now, 14)
+        pkt.hop(self.where, link.name, "igmp-report", "join 224.0.0.106")
+        link.xmit(pkt)
+
+    def set_down(self, link: Link) -> None:
+        if not link.admin_up:
+            return
+        link.admin_up = False
+        self.routes.remove(lambda r: r.dev == link.name and r.table != LOCAL)
+        self.neigh.flush_dev(link.name)
+        if isinstance(link, Vxlan):
+            lst = link.underlay.vxlan_ports.get(link.dstport, [])
+            if link in lst:
+                lst.remove(link)
+        self.routes.invalidate()
+
+    def set_mtu(self, link: Link, mtu: int) -> None:
+        link.mtu = mtu
+        if link.master is not None:
+            link.master.recompute()
+
+    # --- addresses -----------------------------------------------------------------------------
+    def add_addr(self, link: Link, addr: IfAddr) -> bool:
+        for a in link.addrs:
+            if a.addr == addr.addr and a.plen == addr.plen:
+                return False
+        if any(a.network == addr.network and a.plen == addr.plen and not a.secondary for a in link.addrs):
+            addr.secondary = True
+        if not addr.label:
+            addr.label = link.name
+        link.addrs.append(addr)
+        self.routes.add(Route(addr.addr, 32, link.name, src=addr.addr, proto="kernel", scope="host",
+                              type="local", table=LOCAL))
+        if addr.brd:
+            self.routes.add(Route(addr.brd, 32, link.name, src=addr.addr, proto="kernel", scope="link",
+                                  type="broadcast", table=LOCAL))
+        if link.admin_up:
+            self._add_addr_routes(link, addr)
+        return True
+
+    def _add_addr_routes(self, link: Link, a: IfAddr) -> None:
+        if a.plen < 32 and not a.secondary and a.scope != "host":
+            self.routes.add(Route(a.network, a.plen, link.name, src=a.addr, proto="kernel", scope="link"))
+        elif a.scope == "host" and link.name == "lo":
+            self.routes.add(Route(a.network, a.plen, "lo", src=a.addr, proto="kernel", scope="host",
+                                  type="local", table=LOCAL))
+
+    def del_addr(self, link: Link, addr: int, plen: int) -> bool:
+        for a in link.addrs:
+            if a.addr == addr and a.plen == plen:
+                link.addrs.remove(a)
+                net, plen_ = a.network, a.plen
+                self.routes.remove(lambda r: r.dev == link.name and (r.src == addr or (
+                    r.proto == "kernel" and r.dst == net and r.plen == plen_)))
+                return True
+        return False
+
+    def local_addrs(self) -> list[int]:
+        return [a.addr for link in self.links.values() for a in link.addrs]
+
+    def addr_type(self, ip: int) -> str:
+        if ip >> 28 == 0xE:
+            return "MULTICAST"
+        if ip == 0xFFFFFFFF:
+            return "BROADCAST"
+        r = self.routes.lookup(ip)
+        if r is not None and r.table == LOCAL:
+            return "LOCAL" if r.type == "local" else "BROADCAST"
+        return "UNICAST"
+
+    def is_local(self, ip: int) -> bool:
+        r = self.routes.lookup(ip)
+        return r is not None and r.table == LOCAL and r.type == "local"
+
+    def primary_addr(self, dev: str, dst: int | None = None) -> int | None:
+        link = self.links.get(dev)
+        if link is None or not link.addrs:
+            return None
+        if dst is not None:
+            for a in link.addrs:
+                if not a.secondary and (dst & prefix_mask(a.plen)) == a.network:
+                    return a.addr
+        for a in link.addrs:
+            if not a.secondary:
+                return a.addr
+        return link.addrs[0].addr
+
+    def masquerade_source(self, out_dev: str, dst: int) -> int | None:
+        r = self.routes.lookup(dst)
+        if r is not None and r.src is not None and r.dev == out_dev:
+            return r.src
+        return self.primary_addr(out_dev, dst)
+
+    def source_for(self, dst: int) -> int | None:
+        """The source address a new connection to ``dst`` uses (route src, else the device's address)."""
+        r = self.routes.lookup(dst)
+        if r is None:
+            return None
+        if r.type == "local":
+            return dst
+        if r.src is not None:
+            return r.src
+        return self.primary_addr(r.dev, r.via if r.via is not None else dst)
+
+    # --- receive path ---------------------------------------------------------------------------
+    def stack_receive(self, link: Link, pkt: Pkt) -> None:
+        data = pkt.data
+        etype = data[12:14]
+        dst = data[0:6]
+        if dst != link.mac and not dst[0] & 1 and link.name != "lo":
+            pkt.hop(self.where, link.name, "drop", "not for this host (otherhost)")
+            return
+        if etype == ETH_IP:
+            pkt.l3 = 14
+            self.ip_receive(link, pkt)
+        elif etype == ETH_ARP:
+            self.arp_receive(link, pkt)
+
+    def arp_receive(self, link: Link, pkt: Pkt) -> None:
+        data = pkt.data
+        if len(data) < 42:
+            return
+        op = data[20] << 8 | data[21]
+        sha = data[22:28]
+        spa = int.from_bytes(data[28:32], "big")
+        tpa = int.from_bytes(data[38:42], "big")
+        if op == 1:
+            if not self._owns_on(link, tpa):
+                if spa and self.neigh.get(link.name, spa) is not None:
+                    self.neigh.heard_from(link.name, spa, sha, is_reply=False)
+                return
+            if spa:
+                self.neigh.heard_from(link.name, spa, sha, is_reply=False)
+            reply = (sha + link.mac + ETH_ARP + b"\x00\x01\x08\x00\x06\x04\x00\x02" + link.mac
+                     + data[38:42] + sha + data[28:32])
+            out = Pkt(reply, pkt.t + HOP_DELAY, 14, pkt.trace)
+            out.hop(self.where, link.name, "arp-reply", f"{_ip(tpa)} is-at {_mac(link.mac)}")
+            link.xmit(out)
+        elif op == 2:
+            self.neigh.heard_from(link.name, spa, sha, is_reply=True)
+
+    def _owns_on(self, link: Link, ip: int) -> bool:
+        # arp_ignore=0: answer for any local address, whatever device it is on
+        return self.is_local(ip)
+
+    def ip_receive(self, link: Link, pkt: Pkt) -> None:
+        data = pkt.data
+        l3 = pkt.l3
+        ihl = (data[l3] & 0x0F) * 4
+        dst = int.from_bytes(data[l3 + 16:l3 + 20], "big")
+        pkt.in_dev = link.name
+        nf = self.netfilter
+        if nf is not None and nf.active:
+            if not nf.hook("PREROUTING", pkt, link.name, ""):
+                return
+            data = pkt.data
+            dst = int.from_bytes(data[l3 + 16:l3 + 20], "big")
+        if self.ipvs is not None and self.ipvs.intercept(self, link, pkt):
+            return
+        r = self.routes.lookup(dst)
+        if r is not None and r.table == LOCAL or dst == 0xFFFFFFFF or dst >> 28 == 0xE:
+            if nf is not None and nf.active and not nf.hook("INPUT", pkt, link.name, ""):
+                return
+            self.local_deliver(link, pkt, ihl)
+            return
+        if not self.sysctl.get("net.ipv4.ip_forward"):
+            pkt.hop(self.where, link.name, "drop", "not local and ip_forward=0")
+            return
+        self.ip_forward(link, pkt, r, dst)
+
+    def ip_forward(self, link: Link, pkt: Pkt, r: Route | None, dst: int) -> None:
+        data = pkt.data
+        l3 = pkt.l3
+        if r is None:
+            pkt.hop(self.where, link.name, "drop", "no route")
+            self.send_icmp_error(pkt, 3, 0)
+            return
+        ttl = data[l3 + 8]
+        if ttl <= 1:
+            pkt.hop(self.where, link.name, "drop", "TTL exceeded")
+            self.send_icmp_error(pkt, 11, 0)
+            return
+        nf = self.netfilter
+        if nf is not None and nf.active and not nf.hook("FORWARD", pkt, link.name, r.dev):
+            return
+        data = pkt.data
+        # decrement TTL with an incremental checksum update (RFC 1624)
+        csum = (data[l3 + 10] << 8 | data[l3 + 11]) + 0x0100
+        csum = (csum & 0xFFFF) + (csum >> 16)
+        pkt.data = data[:l3 + 8] + bytes((ttl - 1,)) + data[l3 + 9:l3 + 10] + csum.to_bytes(2, "big") + data[l3 + 12:]
+        pkt.hop(self.where, r.dev, "route", f"forward via {_ip(r.via) if r.via is not None else 'direct'}")
+        self._post_route_output(pkt, r, dst, forwarded=True)
+
+    def local_deliver(self, link: Link, pkt: Pkt, ihl: int) -> None:
+        data = pkt.data
+        l3 = pkt.l3
+        flags_frag = data[l3 + 6] << 8 | data[l3 + 7]
+        if flags_frag & 0x3FFF:
+            whole = self._reassemble(pkt, ihl)
+            if whole is None:
+                return
+            pkt.data = data = whole
+            ihl = 20
+        proto = data[l3 + 9]
+        src = int.from_bytes(data[l3 + 12:l3 + 16], "big")
+        dst = int.from_bytes(data[l3 + 16:l3 + 20], "big")
+        off = l3 + ihl
+        pkt.hop(self.where, link.name, "deliver", {1: "icmp", 6: "tcp", 17: "udp"}.get(proto, str(proto)))
+        if proto == PROTO_ICMP:
+            self._icmp_receive(link, pkt, src, dst, off)
+        elif proto == PROTO_UDP:
+            sport, dport = struct.unpack_from("!HH", data, off)
+            vxs = self.vxlan_ports.get(dport)
+            if vxs and self.is_local(dst):
+                self._vxlan_decap(pkt, src, off + 8, vxs)
+                return
+            sock = self.udp_sockets.get((dst, dport)) or self.udp_sockets.get((0, dport))
+            if sock is None:
+                if self.is_local(dst):
+                    self.send_icmp_error(pkt, 3, 3)
+                return
+            length = struct.unpack_from("!H", data, off + 4)[0]
+            payload = data[off + 8:off + length]
+            self.clock.call_at(pkt.t, sock.handler, pkt, src, sport, dst, dport, payload)
+        elif proto == PROTO_TCP:
+            if self.tcp is None:
+                from tui.engine.tcp import TcpStack
+
+                self.tcp = TcpStack(self)
+            self.tcp.receive(pkt, src, dst, off)
+        elif proto == PROTO_ESP:
+            if self.host.lab and getattr(self, "esp_receive", None):
+                self.esp_receive(pkt, src, dst, off)  # type: ignore[attr-defined]
+
+    def _reassemble(self, pkt: Pkt, ihl: int) -> bytes | None:
+        data = pkt.data
+        l3 = pkt.l3
+        ident = data[l3 + 4] << 8 | data[l3 + 5]
+        key = (int.from_bytes(data[l3 + 12:l3 + 16], "big"), int.from_bytes(data[l3 + 16:l3 + 20], "big"),
+               ident, data[l3 + 9])
+        flags_frag = data[l3 + 6] << 8 | data[l3 + 7]
+        total = data[l3 + 2] << 8 | data[l3 + 3]
+        part = (flags_frag & 0x1FFF) * 8, data[l3 + ihl:l3 + total], bool(flags_frag & 0x2000)
+        parts = self._frags.setdefault(key, [])
+        parts.append(part)
+        parts.sort()
+        if parts[-1][2]:
+            return None
+        pos = 0
+        for offset, chunk, _ in parts:
+            if offset != pos:
+                return None
+            pos += len(chunk)
+        del self._frags[key]
+        payload = b"".join(c for _, c, _ in parts)
+        hdr = ip_header(key[0], key[1], key[3], len(payload), data[l3 + 8], ident, False, data[l3 + 1])
+        return data[:l3] + hdr + payload
+
+    def _icmp_receive(self, link: Link, pkt: Pkt, src: int, dst: int, off: int) -> None:
+        data = pkt.data
+        itype = data[off]
+        l3 = pkt.l3
+        if itype == 8:
+            if self.sysctl.get("net.ipv4.icmp_echo_ignore_all"):
+                return
+            total = data[l3 + 2] << 8 | data[l3 + 3]
+            body = bytearray(data[off:l3 + total])
+            body[0] = 0
+            body[2:4] = b"\x00\x00"
+            c = checksum(bytes(body))
+            body[2:4] = c.to_bytes(2, "big")
+            reply_src = dst if self.is_local(dst) else (self.source_for(src) or dst)
+            self.ip_send(reply_src, src, PROTO_ICMP, bytes(body), t=pkt.t + HOP_DELAY, trace=pkt.trace,
+                         tos=data[l3 + 1], mark=pkt.mark)
+        elif itype == 0:
+            ident = data[off + 4] << 8 | data[off + 5]
+            cb = self.ping_sockets.get(ident)
+            if cb is not None:
+                info = {"src": src, "dst": dst, "seq": data[off + 6] << 8 | data[off + 7],
+                        "ttl": data[l3 + 8], "len": (data[l3 + 2] << 8 | data[l3 + 3]) - (off - l3), "t": pkt.t}
+                self.clock.call_at(pkt.t, cb, "reply", pkt, info)
+        elif itype in (3, 11, 12):
+            inner = off + 8
+            if len(data) < inner + 28:
+                return
+            iproto = data[inner + 9]
+            iihl = (data[inner] & 0x0F) * 4
+            info = {"src": src, "type": itype, "code": data[off + 1], "t": pkt.t,
+                    "mtu": data[off + 6] << 8 | data[off + 7],
+                    "orig_dst": int.from_bytes(data[inner + 16:inner + 20], "big")}
+            if iproto == PROTO_ICMP and data[inner + iihl] == 8:
+                ident = data[inner + iihl + 4] << 8 | data[inner + iihl + 5]
+                info["seq"] = data[inner + iihl + 6] << 8 | data[inner + iihl + 7]
+                cb = self.ping_sockets.get(ident)
+                if cb is not None:
+                    self.clock.call_at(pkt.t, cb, "error", pkt, info)
+            elif iproto == PROTO_UDP:
+                sport = data[inner + iihl] << 8 | data[inner + iihl + 1]
+                for (_addr, port), sock in list(self.udp_sockets.items()):
+                    if port == sport and hasattr(sock, "on_error"):
+                        self.clock.call_at(pkt.t, sock.on_error, info)  # type: ignore[attr-defined]
+            elif iproto == PROTO_TCP and self.tcp is not None:
+                self.tcp.icmp_error(info, data[inner:])
+
+    # --- VXLAN -------------------------------------------------------------------------------------
+    def vxlan_flow_port(self, vx: Vxlan, inner: bytes) -> int:
+        """Outer UDP source port: a hash of the inner flow, symmetric like the kernel's flow hash."""
+        etype = inner[12:14]
+        if etype == ETH_IP and len(inner) >= 34:
+            a = int.from_bytes(inner[26:30], "big")
+            b = int.from_bytes(inner[30:34], "big")
+            proto = inner[23]
+            ports = 0
+            if proto in (PROTO_TCP, PROTO_UDP):
+                ihl = (inner[14] & 0x0F) * 4
+                p1, p2 = struct.unpack_from("!HH", inner, 14 + ihl)
+                ports = min(p1, p2) << 16 | max(p1, p2)
+            key = _flow_mix(min(a, b), max(a, b)) ^ _flow_mix(proto, ports)
+        elif etype == ETH_ARP and len(inner) >= 42:
+            a = int.from_bytes(inner[28:32], "big")
+            b = int.from_bytes(inner[38:42], "big")
+            key = _flow_mix(min(a, b), max(a, b)) ^ 0x0806
+        else:
+            key = _flow_mix(int.from_bytes(inner[0:6], "big") & 0xFFFFFFFF, int.from_bytes(inner[6:12], "big") & 0xFFFFFFFF)
+        h = _flow_mix(key, self.host.hashrnd)
+        h ^= (h << 16) & 0xFFFFFFFF
+        return ((h * (vx.port_max - vx.port_min)) >> 32) + vx.port_min
+
+    def vxlan_encap(self, vx: Vxlan, pkt: Pkt, remote: int) -> None:
+        inner = pkt.data
+        r = self.routes.lookup(remote)
+        if r is None:
+            pkt.hop(self.where, vx.name, "drop", "vxlan: no route to remote")
+            return
+        src = vx.local or self.source_for(remote) or 0
+        sport = self.vxlan_flow_port(vx, inner)
+        payload = b"\x08\x00\x00\x00" + (vx.vni << 8).to_bytes(4, "big") + inner
+        seg = udp_segment(src, remote, sport, vx.dstport, payload, vx.udpcsum)
+        pkt.hop(vx.where, vx.name, "encap", f"vni {vx.vni} {_ip(src)}:{sport} -> {_ip(remote)}:{vx.dstport}")
+        if vx.encrypt is not None:
+            vx.encrypt(self, pkt, src, remote, seg)
+            return
+        self.ip_send(src, remote, PROTO_UDP, seg, t=pkt.t + HOP_DELAY, trace=pkt.trace, ttl=vx.ttl or 64,
+                     df=False, mark=pkt.mark)
+
+    def _vxlan_decap(self, pkt: Pkt, outer_src: int, off: int, vxs: list[Vxlan]) -> None:
+        data = pkt.data
+        if len(data) < off + 8 + 14:
+            return
+        if not data[off] & 0x08:
+            return
+        vni = int.from_bytes(data[off + 4:off + 7], "big")
+        for vx in vxs:
+            if vx.vni == vni and vx.admin_up:
+                inner = Pkt(data[off + 8:], pkt.t + HOP_DELAY, 14, pkt.trace)
+                inner.hop(vx.where, vx.name, "decap", f"vni {vni} from {_ip(outer_src)}")
+                vx.decap_receive(inner, outer_src)
+                return
+        pkt.hop(self.where, "", "drop", f"vxlan: no device for vni {vni}")
+
+    # --- send path --------------------------------------------------------------------------------
+    def next_ip_id(self) -> int:
+        self._ip_id = (self._ip_id + 1) & 0xFFFF
+        return self._ip_id
+
+    def ip_send(self, src: int | None, dst: int, proto: int, payload: bytes, *, t: int | None = None,
+                trace: list | None = None, ttl: int | None = None, df: bool = True, tos: int = 0,
+                ident: int | None = None, mark: int = 0, dev: str | None = None) -> str | None:
+        """Send a locally generated IPv4 packet. Returns an errno name on a local error (e.g. EMSGSIZE)."""
+        r = self.routes.lookup(dst)
+        if dev is not None and (r is None or r.dev != dev):
+            link = self.links.get(dev)
+            r = Route(dst, 32, dev, scope="link") if link is not None else None
+        if r is None:
+            return "ENETUNREACH"
+        if r.type in ("unreachable", "blackhole", "prohibit"):
+            return {"unreachable": "EHOSTUNREACH", "blackhole": "EINVAL", "prohibit": "EACCES"}[r.type]
+        if src is None:
+            src = self.source_for(dst) or 0
+        if ttl is None:
+            ttl = self.sysctl.get("net.ipv4.ip_default_ttl", 64)
+        if ident is None:
+            ident = 0 if df and proto == PROTO_TCP else self.next_ip_id()
+        hdr = ip_header(src, dst, proto, len(payload), ttl, ident, df, tos)
+        out_link = self.links.get(r.dev)
+        frame_dst = b"\x00" * 6
+        pkt = Pkt(frame_dst + (out_link.mac if out_link else b"\x00" * 6) + ETH_IP + hdr + payload,
+                  self.clock.now if t is None else t, 14, trace)
+        pkt.mark = mark
+        pkt.out_dev = r.dev
+        nf = self.netfilter
+        if nf is not None and nf.active:
+            if not nf.hook("OUTPUT", pkt, "", r.dev):
+                return "EPERM" if getattr(pkt, "meta", None) and pkt.meta.get("rejected") else None
+            new_dst = int.from_bytes(pkt.data[26:30], "big")
+            if new_dst != dst:
+                dst = new_dst
+                r = self.routes.lookup(dst) or r
+        return self._post_route_output(pkt, r, dst, forwarded=False)
+
+    def _post_route_output(self, pkt: Pkt, r: Route, dst: int, forwarded: bool) -> str | None:
+        nf = self.netfilter
+        if nf is not None and nf.active and not nf.hook("POSTROUTING", pkt, pkt.in_dev if forwarded else "", r.dev):
+            return None
+        link = self.links.get(r.dev)
+        if link is None:
+            return "ENETUNREACH"
+        data = pkt.data
+        l3 = pkt.l3
+        total = data[l3 + 2] << 8 | data[l3 + 3]
+        if total > link.mtu:
+            if data[l3 + 6] & 0x40:
+                if forwarded:
+                    pkt.hop(self.where, link.name, "drop", f"needs fragmentation, mtu {link.mtu}")
+                    self.send_icmp_error(pkt, 3, 4, mtu=link.mtu)
+                    return None
+                return "EMSGSIZE"
+            for frag in self._fragment(pkt, link.mtu):
+                self._neigh_output(frag, link, r, dst)
+            return None
+        if r.type == "local" or link.name == "lo":
+            pkt.hop(self.where, "lo", "route", "local")
+            pkt.data = b"\x00" * 12 + ETH_IP + data[14:]
+            link.xmit(pkt)
+            return None
+        self._neigh_output(pkt, link, r, dst)
+        return None
+
+    def _fragment(self, pkt: Pkt, mtu: int) -> list[Pkt]:
+        data = pkt.data
+        l3 = pkt.l3
+        ihl = (data[l3] & 0x0F) * 4
+        total = data[l3 + 2] << 8 | data[l3 + 3]
+        payload = data[l3 + ihl:l3 + total]
+        step = (mtu - ihl) // 8 * 8
+        src = int.from_bytes(data[l3 + 12:l3 + 16], "big")
+        dst = int.from_bytes(data[l3 + 16:l3 + 20], "big")
+        ident = data[l3 + 4] << 8 | data[l3 + 5]
+        out = []
+        for pos in range(0, len(payload), step):
+            chunk = payload[pos:pos + step]
+            more = pos + step < len(payload)
+            hdr = ip_header(src, dst, data[l3 + 9], len(chunk), data[l3 + 8], ident, False, data[l3 + 1],
+                            (pos // 8) | (0x2000 if more else 0))
+            f = Pkt(data[:l3] + hdr + chunk, pkt.t, l3, pkt.trace)
+            f.mark = pkt.mark
+            out.append(f)
+        return out
+
+    def _neigh_output(self, pkt: Pkt, link: Link, r: Route, dst: int) -> None:
+        nexthop = r.via if r.via is not None else dst
+        if dst == 0xFFFFFFFF or (r.type == "broadcast") or any(
+                a.brd == dst for a in link.addrs):
+            self._finish_output(pkt, link, BROADCAST)
+            return
+        if dst >> 28 == 0xE:
+            mac = bytes((0x01, 0x00, 0x5E, (dst >> 16) & 0x7F, (dst >> 8) & 0xFF, dst & 0xFF))
+            self._finish_output(pkt, link, mac)
+            return
+        if link.base_flags() == ["LOOPBACK"]:
+            self._finish_output(pkt, link, b"\x00" * 6)
+            return
+        if pkt.meta is None:
+            pkt.meta = {}
+        pkt.meta["neigh_send"] = lambda p, mac: self._finish_output(p, link, mac)
+        mac = self.neigh.resolve(link.name, nexthop, pkt)
+        if mac is not None:
+            pkt.meta.pop("neigh_send", None)
+            self._finish_output(pkt, link, mac)
+        else:
+            pkt.hop(self.where, link.name, "arp-wait", f"resolving {_ip(nexthop)}")
+
+    def _finish_output(self, pkt: Pkt, link: Link, mac: bytes) -> None:
+        pkt.data = mac + link.mac + pkt.data[12:]
+        pkt.t = max(pkt.t, self.clock.now)
+        pkt.hop(self.where, link.name, "tx")
+        link.xmit(pkt)
+
+    def _arp_solicit(self, n: Neigh, unicast: bool) -> None:
+        link = self.links.get(n.dev)
+        if link is None:
+            return
+        src = self.primary_addr(n.dev, n.ip) or 0
+        dst_mac = n.lladdr if unicast and n.lladdr else BROADCAST
+        frame = (dst_mac + link.mac + ETH_ARP + b"\x00\x01\x08\x00\x06\x04\x00\x01" + link.mac
+                 + src.to_bytes(4, "big") + b"\x00" * 6 + n.ip.to_bytes(4, "big"))
+        pkt = Pkt(frame, self.clock.now, 14)
+        pkt.hop(self.where, link.name, "arp-request", f"who-has {_ip(n.ip)} tell {_ip(src)}")
+        link.xmit(pkt)
+
+    def _neigh_failed(self, n: Neigh, queued: list[Pkt]) -> None:
+        for pkt in queued:
+            pkt.hop(self.where, n.dev, "drop", f"neighbour {_ip(n.ip)} {FAILED}")
+            data = pkt.data
+            src = int.from_bytes(data[pkt.l3 + 12:pkt.l3 + 16], "big")
+            if self.is_local(src):
+                self.send_icmp_error(pkt, 3, 1, local=True)
+            else:
+                self.send_icmp_error(pkt, 3, 1)
+
+    # --- ICMP errors ----------------------------------------------------------------------------------
+    def send_icmp_error(self, pkt: Pkt, itype: int, code: int, mtu: int = 0, local: bool = False) -> None:
+        data = pkt.data
+        l3 = pkt.l3
+        orig_src = int.from_bytes(data[l3 + 12:l3 + 16], "big")
+        if data[l3 + 9] == PROTO_ICMP and data[l3 + ((data[l3] & 0x0F) * 4)] not in (0, 8):
+            return  # never answer an ICMP error with an error
+        ihl = (data[l3] & 0x0F) * 4
+        quote = data[l3:l3 + ihl + 8]
+        rest = mtu.to_bytes(4, "big") if mtu else b"\x00" * 4
+        body = bytes((itype, code)) + b"\x00\x00" + rest + quote
+        c = checksum(body)
+        body = body[:2] + c.to_bytes(2, "big") + body[4:]
+        if local:
+            # the error is reported to the local sender by the stack itself (`Destination Host Unreachable`)
+            src = self.primary_addr(pkt.out_dev or "", orig_src) or orig_src
+            hdr = ip_header(src, orig_src, PROTO_ICMP, len(body), 64, self.next_ip_id(), False, 0xC0)
+            err = Pkt(b"\x00" * 12 + ETH_IP + hdr + body, self.clock.now, 14, pkt.trace)
+            self.local_deliver(self.links.get("lo") or next(iter(self.links.values())), err, 20)
+            return
+        src = self.source_for(orig_src)
+        self.ip_send(src, orig_src, PROTO_ICMP, body, t=pkt.t + HOP_DELAY, trace=pkt.trace, df=False, tos=0xC0)
+
+    def send_tcp_reset(self, pkt: Pkt) -> None:
+        if self.tcp is None:
+            from tui.engine.tcp import TcpStack
+
+            self.tcp = TcpStack(self)
+        self.tcp.send_reset_for(pkt)
+
+    # --- sockets ------------------------------------------------------------------------------------
+    def udp_bind(self, addr: int, port: int, handler: Callable[..., None]) -> UdpSocket | None:
+        if (addr, port) in self.udp_sockets:
+            return None
+        sock = UdpSocket(self, addr, port, handler)
+        self.udp_sockets[(addr, port)] = sock
+        return sock
+
+    def udp_send(self, src: int | None, dst: int, sport: int, dport: int, payload: bytes,
+                 t: int | None = None, trace: list | None = None) -> str | None:
+        if src is None:
+            src = self.source_for(dst) or 0
+        seg = udp_segment(src, dst, sport, dport, payload)
+        return self.ip_send(src, dst, PROTO_UDP, seg, t=t, trace=trace, df=True)
+
+    def ephemeral_port(self) -> int:
+        used = {p for (_, p) in self.udp_sockets}
+        while True:
+            port = 32768 + self.host.lab.rng.randrange(60999 - 32768)
+            if port not in used:
+                return port
+
+
+def _ip(v: int | None) -> str:
+    if v is None:
+        return "-"
+    return f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
+
+
+def _mac(b: bytes) -> str:
+    return ":".join(f"{x:02x}" for x in b)
+
+
+__all__ = ["Namespace", "checksum", "ip_header", "udp_segment", "MAIN", "LOCAL", "SEC", "US"]

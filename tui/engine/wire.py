@@ -1,0 +1,51 @@
+"""The underlay: an Ethernet segment joining the hosts' physical NICs (like a VPC subnet)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tui.engine.clock import US
+from tui.engine.links import Nic
+from tui.engine.pkt import Pkt
+
+if TYPE_CHECKING:
+    from tui.engine.lab import Lab
+
+
+class Segment:
+    """Delivers frames to the NIC that owns the destination MAC (or to all, for broadcast)."""
+
+    def __init__(self, lab: Lab, name: str, latency: int = 240 * US, jitter: int = 90 * US) -> None:
+        self.lab = lab
+        self.name = name
+        self.latency = latency
+        self.jitter = jitter
+        self.nics: list[Nic] = []
+        self.up = True
+
+    def attach(self, nic: Nic) -> None:
+        nic.segment = self
+        self.nics.append(nic)
+
+    def detach(self, nic: Nic) -> None:
+        if nic in self.nics:
+            self.nics.remove(nic)
+        nic.segment = None
+
+    def transmit(self, src: Nic, pkt: Pkt) -> None:
+        if not self.up:
+            pkt.hop(src.where, src.name, "drop", f"segment {self.name} is down")
+            return
+        dst = pkt.data[0:6]
+        delay = self.latency + (self.lab.rng.randrange(self.jitter) if self.jitter else 0)
+        arrive = max(pkt.t, self.lab.clock.now) + delay
+        data = pkt.data
+        if len(data) < 60:
+            data = data + b"\x00" * (60 - len(data))  # Ethernet minimum frame: real NICs pad
+        for nic in self.nics:
+            if nic is src or not nic.admin_up:
+                continue
+            if dst[0] & 1 or dst == nic.mac:
+                out = Pkt(data, arrive, 14, pkt.trace)
+                out.hop(f"wire/{self.name}", "", "wire", f"{src.ns.host.hostname}:{src.name} -> {nic.ns.host.hostname}:{nic.name}")
+                self.lab.clock.call_at(arrive, nic.receive, out)
