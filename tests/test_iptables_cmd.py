@@ -21,11 +21,36 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_netfilter import FakeNS
 from tui.engine.netfilter import Netfilter
 from tui.shell.commands.iptables import iptables, run_iptables
 
 NETNS = f"olnf{os.getpid()}"
+
+
+class FakeClock:
+    now = 0
+
+
+class FakeNS:
+    """Listing and parsing need no datapath: the namespace members are stubs."""
+
+    where = "host1/root"
+    clock = FakeClock()
+
+    def addr_type(self, addr: int) -> str:
+        return "UNICAST"
+
+    def masquerade_source(self, out_dev: str, dst: int) -> int | None:
+        return None
+
+    def send_icmp_error(self, pkt: object, icmp_type: int, icmp_code: int) -> None:
+        return None
+
+    def send_tcp_reset(self, pkt: object) -> None:
+        return None
+
+    def link_names(self) -> list[str]:
+        return ["lo"]
 
 
 class Real:

@@ -21,7 +21,7 @@ from tui.engine.netfilter import (
     nat_rewrite,
     parse_rule_args,
 )
-from tui.engine.pkt import Pkt
+from tui.engine.pkt import Pkt, hops
 
 
 def ip(text: str) -> int:
@@ -189,8 +189,8 @@ def test_policy_drop_and_counters_use_ip_total_length(nf: Netfilter) -> None:
     assert (rule.pkts, rule.bytes) == (1, 20 + 8 + 10)
     text = nf.run(["-nvxL", "INPUT"])
     assert text.splitlines()[0] == "Chain INPUT (policy DROP 1 packets, 128 bytes)"
-    assert bad.trace[-1].action == "drop"
-    assert "policy DROP" in bad.trace[-1].detail
+    assert hops(bad.trace)[-1].action == "drop"
+    assert "policy DROP" in hops(bad.trace)[-1].detail
     nf.run(["-Z"])
     assert (rule.pkts, rule.bytes) == (0, 0)
     assert "policy DROP 0 packets, 0 bytes" in nf.run(["-nvL", "INPUT"])
@@ -254,7 +254,7 @@ def test_mark_target_and_match(nf: Netfilter) -> None:
     pkt = udp("10.0.0.9", 1000, "10.0.0.5", 4789)
     assert not deliver(nf, pkt, "eth0")
     assert pkt.mark == 0x101
-    assert any(h.action == "MARK" and h.detail == "0x100" for h in pkt.trace)
+    assert any(h.action == "MARK" and h.detail == "0x100" for h in hops(pkt.trace))
     other = udp("10.0.0.9", 1000, "10.0.0.5", 53)
     assert deliver(nf, other, "eth0")
     assert other.mark == 1
@@ -280,7 +280,7 @@ def test_log_counts_and_continues(nf: Netfilter) -> None:
     pkt = udp("10.0.0.9", 1000, "10.0.0.5", 53)
     assert not deliver(nf, pkt, "eth0")
     assert counts(nf, "filter", "INPUT") == [1, 1]
-    log = [h for h in pkt.trace if h.action == "LOG"]
+    log = [h for h in hops(pkt.trace) if h.action == "LOG"]
     assert log and log[0].detail.startswith("IN: IN=eth0 OUT= SRC=10.0.0.9 DST=10.0.0.5")
 
 
@@ -292,7 +292,7 @@ def test_reject_sends_port_unreachable_by_default(nf: Netfilter, ns: FakeNS) -> 
     pkt = udp("10.0.0.9", 1000, "10.0.0.5", 9)
     assert not deliver(nf, pkt, "eth0")
     assert [(t, c) for _d, t, c in ns.errors] == [(3, 3)]
-    assert any(h.action == "REJECT" and h.detail == "icmp-port-unreachable" for h in pkt.trace)
+    assert any(h.action == "REJECT" and h.detail == "icmp-port-unreachable" for h in hops(pkt.trace))
     assert pkt.meta and pkt.meta.get("rejected")
 
 
@@ -443,13 +443,13 @@ def test_dnat_then_reply_is_un_natted(nf: Netfilter) -> None:
     assert forward(nf, syn, "eth0", "docker0")
     assert view(syn) == ("10.0.0.9", 40000, "172.17.0.2", 80)
     assert_checksums(syn)
-    hop = next(h for h in syn.trace if h.action == "DNAT")
+    hop = next(h for h in hops(syn.trace) if h.action == "DNAT")
     assert hop.detail == "10.0.0.5:8080 -> 172.17.0.2:80"
     synack = tcp("172.17.0.2", 80, "10.0.0.9", 40000, "SA")
     assert forward(nf, synack, "docker0", "eth0")
     assert view(synack) == ("10.0.0.5", 8080, "10.0.0.9", 40000)
     assert_checksums(synack)
-    assert any(h.action == "un-DNAT" for h in synack.trace)
+    assert any(h.action == "un-DNAT" for h in hops(synack.trace))
     ack = tcp("10.0.0.9", 40000, "10.0.0.5", 8080, "A")
     assert forward(nf, ack, "eth0", "docker0")
     assert view(ack)[2:] == ("172.17.0.2", 80)
@@ -487,17 +487,17 @@ def test_masquerade_and_port_clash(nf: Netfilter) -> None:
     assert view(b)[0] == "10.0.0.5" and view(b)[1] != 5000
     assert_checksums(a)
     assert_checksums(b)
-    assert any(h.action == "MASQUERADE" for h in a.trace)
+    assert any(h.action == "MASQUERADE" for h in hops(a.trace))
     for original, translated in ((a, view(a)), (b, view(b))):
         answer = udp("8.8.8.8", 53, "10.0.0.5", translated[1], b"answer")
         assert forward(nf, answer, "eth0", "docker0")
         assert view(answer)[2:] == view_orig(original)
         assert_checksums(answer)
-        assert any(h.action == "un-MASQUERADE" for h in answer.trace)
+        assert any(h.action == "un-MASQUERADE" for h in hops(answer.trace))
 
 
 def view_orig(pkt: Pkt) -> tuple[str, int]:
-    hop = next(h for h in pkt.trace if h.action == "MASQUERADE")
+    hop = next(h for h in hops(pkt.trace) if h.action == "MASQUERADE")
     addr, port = hop.detail.split(" -> ")[0].split(":")
     return addr, int(port)
 
@@ -506,7 +506,7 @@ def test_masquerade_without_source_address_drops(nf: Netfilter, ns: FakeNS) -> N
     nf.run(["-t", "nat", "-A", "POSTROUTING", "-o", "eth9", "-j", "MASQUERADE"])
     pkt = udp("172.17.0.2", 5000, "8.8.8.8", 53)
     assert not forward(nf, pkt, "docker0", "eth9")
-    assert pkt.trace[-1].action == "drop"
+    assert hops(pkt.trace)[-1].action == "drop"
 
 
 def test_snat_ping_and_un_snat_of_the_echo_reply(nf: Netfilter) -> None:
@@ -548,7 +548,7 @@ def test_redirect_in_output_goes_to_loopback(nf: Netfilter) -> None:
     inbound = tcp("1.2.3.4", 1234, "9.9.9.9", 81)
     assert deliver(nf, inbound, "eth0")
     assert view(inbound)[2:] == ("10.0.0.5", 81)
-    assert any(h.action == "REDIRECT" for h in inbound.trace)
+    assert any(h.action == "REDIRECT" for h in hops(inbound.trace))
 
 
 def test_related_icmp_error_of_dnat_connection_is_rewritten_back(nf: Netfilter) -> None:
@@ -567,7 +567,7 @@ def test_related_icmp_error_of_dnat_connection_is_rewritten_back(nf: Netfilter) 
     assert (inner.src, inner.dst, inner[UDP].sport, inner[UDP].dport) == (
         "10.0.0.9", "10.0.0.5", 4000, 9999)
     assert_checksums(err)
-    assert any(h.action == "un-DNAT (icmp error)" for h in err.trace)
+    assert any(h.action == "un-DNAT (icmp error)" for h in hops(err.trace))
     assert counts(nf, "filter", "FORWARD")[0] == 1
 
 
@@ -693,3 +693,31 @@ def test_kmg_counters(nf: Netfilter) -> None:
     lines = nf.run(["-nvL", "INPUT"]).splitlines()[2:]
     assert [ln[:12] for ln in lines] == ["99999  100K ", " 100K 99500 ", "9999K   10M ",
                                          "1235G 12346T"]
+
+
+def test_messages_differ_between_releases(nf: Netfilter) -> None:
+    """1.8.9 dropped the extra newline some messages had; 1.8.4 still prints the blank line."""
+    hint = "Try `iptables -h' or 'iptables --help' for more information.\n"
+    assert nf.execute(["-L", "-A", "INPUT"]) == (
+        2, "", f"iptables v1.8.4 (legacy): Cannot use -A with -L\n\n{hint}")
+    assert nf.execute(["-A", "INPUT", "-n"])[2] == (
+        f"iptables v1.8.4 (legacy): Illegal option `-n' with this command\n\n{hint}")
+    assert "--wait-interval -W [usecs]" in nf.run(["-h"])
+    nf.iptables_version = "1.8.9"
+    assert nf.execute(["-L", "-A", "INPUT"])[2] == (
+        f"iptables v1.8.9 (legacy): Cannot use -A with -L\n{hint}")
+    assert "--wait-interval" not in nf.run(["-h"])
+
+
+def test_ipvs_vaddr_listing_and_match(nf: Netfilter) -> None:
+    nf.run(["-t", "mangle", "-A", "OUTPUT", "-m", "ipvs", "--vaddr", "10.0.0.2/32", "--vport",
+            "80", "-j", "MARK", "--set-mark", "1"])
+    assert nf.run(["-t", "mangle", "-S", "OUTPUT"]).splitlines()[1] == (
+        "-A OUTPUT -m ipvs --vaddr 10.0.0.2 --vport 80 -j MARK --set-xmark 0x1/0xffffffff")
+    assert "vaddr 10.0.0.2 vport 80 MARK set 0x1" in nf.run(["-t", "mangle", "-nL", "OUTPUT"])
+    hit = udp("10.0.0.5", 1000, "10.0.1.7", 80)
+    hit.meta = {"ipvs": True, "ipvs_vaddr": ip("10.0.0.2"), "ipvs_vport": 80}
+    miss = udp("10.0.0.5", 1000, "10.0.1.7", 80)
+    miss.meta = {"ipvs": True, "ipvs_vaddr": ip("10.0.0.3"), "ipvs_vport": 80}
+    assert send(nf, hit, "eth0") and send(nf, miss, "eth0")
+    assert (hit.mark, miss.mark) == (1, 0)

@@ -26,6 +26,7 @@ COMPARED = SCRIPT.replace(
 JOB_NOTICE = re.compile(r"^\[\d+\][+-]? +(Done|Running|Exit \d+)")
 MASKS = [
     (re.compile(r"\b[0-9a-f]{2}(:[0-9a-f]{2}){5}\b"), "<mac>"),
+    (re.compile(r"\b8000\.[0-9a-f]{1,2}(:[0-9a-f]{1,2}){5}\b"), "8000.<mac>"),
     (re.compile(r"\b\d\d:\d\d:\d\d\.\d{6}\b"), "<ts>"),
     (re.compile(r"(\d+\.\d+\.\d+\.\d+)\.\d+ > (\d+\.\d+\.\d+\.\d+)\.4789"), r"\1.<sport> > \2.4789"),
     (re.compile(r"\bid \d+, seq"), "id <id>, seq"),

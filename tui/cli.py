@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from tui.engine.runtime import tune_gc
+
+    tune_gc()
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
     if func is None:
         return cmd_player(args)

@@ -14,6 +14,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="one JSON object per metric per line")
     p.add_argument("--quick", action="store_true", help="smaller sizes (for smoke tests)")
     args = p.parse_args(argv)
+    from tui.engine.runtime import tune_gc
+
+    tune_gc()
     metrics: list[Metric]
     if args.suite == "engine":
         from tui.bench.engine import run

@@ -72,7 +72,7 @@ def overlay_rate(n: int) -> float:
         lab.clock.advance(2 * MS)
     dt = time.perf_counter() - t0
     done = replies[0] - start_replies
-    assert done == n and cap.matched == 2 * n, (done, cap.matched)
+    assert done == n and cap.matched >= 2 * n, (done, cap.matched)  # plus the odd ARP re-probe
     return 2 * n / dt
 
 
@@ -103,7 +103,7 @@ def scapy_build_rate(n: int) -> float:
 def run(quick: bool = False) -> list[Metric]:
     n = 500 if quick else 5000
     ours = max(overlay_rate(n) for _ in range(1 if quick else 3))
-    ref = scapy_build_rate(100 if quick else 1000)
+    ref = max(scapy_build_rate(100 if quick else 1000) for _ in range(1 if quick else 3))
     metrics = [Metric("overlay_packets_per_s", ours, "packets/s", ref, ours / ref, ">= 50",
                       "echo request+reply end to end over VXLAN, tcpdump-style capture on node2 eth0; "
                       "reference: scapy building the same VXLAN frame")]

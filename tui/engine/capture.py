@@ -13,24 +13,25 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tui.engine.links import Link
     from tui.engine.netns import Namespace
-    from tui.engine.pkt import Hop, Pkt
+    from tui.engine.pkt import Pkt
 
 # SLL packet types
 PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING = 0, 1, 2, 3, 4
 
 
 class CaptureRecord:
-    __slots__ = ("t", "t_wall", "data", "ifindex", "dev", "pkttype", "trace", "where")
+    __slots__ = ("t", "t_wall", "data", "ifindex", "dev", "pkttype", "trace", "trace_pos", "where")
 
     def __init__(self, t: int, t_wall: int, data: bytes, ifindex: int, dev: str, pkttype: int,
-                 trace: list[Hop], where: str) -> None:
+                 trace: list[tuple[int, str, str, str, str]], where: str) -> None:
         self.t = t  # virtual ns
         self.t_wall = t_wall  # what the pcap timestamp holds
         self.data = data
         self.ifindex = ifindex
         self.dev = dev
         self.pkttype = pkttype
-        self.trace = trace
+        self.trace = trace  # the packet's whole journey (shared; grows as it goes on)
+        self.trace_pos = len(trace)  # where in that journey this capture point is
         self.where = where
 
     @property

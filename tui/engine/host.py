@@ -57,6 +57,7 @@ class Host(Sandbox):
         root = Namespace(self, name="")
         super().__init__(self, root, FileSystem(), hostname, "gnu")
         self.root_ns = root
+        root.refresh_where()
         self.fs.synthesize(
             "/etc/resolv.conf",
             lambda: b"nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch ec2.internal\n",

@@ -232,7 +232,7 @@ class Veth(Link):
             pkt.hop(self.where, self.name, "drop", "peer down")
             return
         pkt.t += HOP_DELAY
-        pkt.hop(peer.where, peer.name, "veth", f"from {self.name}")
+        pkt.hop(peer.ns.where, peer.name, "veth", (self.name,))
         peer.receive(pkt)
 
 
@@ -342,7 +342,7 @@ class Bridge(Link):
         elif e.local or dst == self.mac:
             self._deliver_local(pkt)
         elif e.port is not port:
-            pkt.hop(self.where, self.name, "bridge-forward", f"{port.name} -> {e.port.name}")
+            pkt.hop(self.ns.where, self.name, "bridge-forward", (port.name, e.port.name))
             self._forward(e.port, pkt)
 
     def _forward(self, out: Link, pkt: Pkt) -> None:
@@ -380,7 +380,7 @@ class Bridge(Link):
         if e is None:
             self._flood(None, pkt, local=False)
         elif not e.local:
-            pkt.hop(self.where, self.name, "bridge-forward", f"-> {e.port.name}")
+            pkt.hop(self.ns.where, self.name, "bridge-forward", ("", e.port.name))
             self._forward(e.port, pkt)
 
 
@@ -434,6 +434,7 @@ class Vxlan(Link):
         self.underlay: Namespace = ns  # the socket stays where the device was created (link-netns)
         self.vfdb: list[VxlanFdb] = []
         self.encrypt = None  # set by the overlay driver for encrypted networks
+        self.header = b"\x08\x00\x00\x00" + (vni << 8).to_bytes(4, "big")  # RFC 7348: flags I, VNI
         if remote is not None:
             self.vfdb.append(VxlanFdb(ZERO_MAC, remote, dev, permanent=True))
 

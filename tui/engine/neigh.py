@@ -146,6 +146,22 @@ class NeighTable:
         n.confirmed = n.updated = self.clock.now
 
     # --- resolution ----------------------------------------------------------------------------
+    def lookup_ready(self, dev: str, ip: int) -> bytes | None:
+        """Fast path: the MAC when the entry can be used without any state change (no timers, no queue)."""
+        n = self.entries.get((dev, ip))
+        if n is None:
+            return None
+        st = n.state
+        if st == REACHABLE:
+            if self.clock.now - n.confirmed >= self.reachable_time:
+                return None
+            n.used = self.clock.now
+            return n.lladdr
+        if st in (PERMANENT, NOARP, DELAY, PROBE):
+            n.used = self.clock.now
+            return n.lladdr
+        return None
+
     def resolve(self, dev: str, ip: int, pkt: Pkt) -> bytes | None:
         """The MAC to send ``pkt`` to, or None when it was queued waiting for ARP."""
         n = self.entries.get((dev, ip))

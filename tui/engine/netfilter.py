@@ -17,7 +17,7 @@ release to imitate (1.8.4, Ubuntu 20.04's, by default).
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from tui.engine.pkt import Pkt
@@ -28,6 +28,7 @@ __all__ = [
     "IptablesError",
     "Netfilter",
     "Rule",
+    "nat_rewrite",
     "parse_rule_args",
 ]
 
@@ -1275,7 +1276,7 @@ class ConntrackMatch(Match):
             preds.append(lambda c: bool(_ctstate_bits(c.pkt) & st) != inv)
         if self.proto >= 0:
             p, invp = self.proto, self.inv_proto
-            preds.append(lambda c: (c.pkt.ct is not None and c.pkt.ct.proto == p) != invp)  # type: ignore[attr-defined]
+            preds.append(lambda c: (isinstance(c.pkt.ct, Conn) and c.pkt.ct.proto == p) != invp)
         for key, (a, m, inv) in self.addrs.items():
             field_of = {"ctorigsrc": ("orig", 0), "ctorigdst": ("orig", 2),
                         "ctreplsrc": ("reply", 0), "ctrepldst": ("reply", 2)}[key]
@@ -1299,6 +1300,15 @@ class StateMatch(ConntrackMatch):
     def final_check(self, rule: Rule) -> None:
         if not self.has_state:
             raise _ParamError('state: option "--state" must be specified\n')
+
+
+def _meta(pkt: Pkt, key: str, default: object = None) -> object:
+    return pkt.meta.get(key, default) if pkt.meta else default
+
+
+def _meta_int(pkt: Pkt, key: str) -> int:
+    value = _meta(pkt, key)
+    return value if isinstance(value, int) else -1
 
 
 class IpvsMatch(Match):
@@ -1369,13 +1379,13 @@ class IpvsMatch(Match):
             preds.append(lambda c: bool(c.pkt.meta and c.pkt.meta.get("ipvs")))
         if "vproto" in self.seen:
             p, inv = self.vproto, self.inv["vproto"]
-            preds.append(lambda c: (c.pkt.meta.get("ipvs_vproto", c.proto) == p) != inv)  # type: ignore[union-attr]
+            preds.append(lambda c: (_meta(c.pkt, "ipvs_vproto", c.proto) == p) != inv)
         if "vaddr" in self.seen:
             (a, m), inv = self.vaddr, self.inv["vaddr"]
-            preds.append(lambda c: ((int(c.pkt.meta.get("ipvs_vaddr", -1)) & m) == a) != inv)  # type: ignore[union-attr,arg-type]
+            preds.append(lambda c: ((_meta_int(c.pkt, "ipvs_vaddr") & m) == a) != inv)
         if "vport" in self.seen:
             vp, inv = self.vport, self.inv["vport"]
-            preds.append(lambda c: (c.pkt.meta.get("ipvs_vport") == vp) != inv)  # type: ignore[union-attr]
+            preds.append(lambda c: (_meta(c.pkt, "ipvs_vport") == vp) != inv)
         if "vdir" in self.seen:
             rep = self.vdir_reply
             preds.append(lambda c: c.pkt.ct_reply == rep)
@@ -1904,7 +1914,7 @@ class Rule:
                 out += self.target.save()
         return out
 
-    def compile(self, ns_getter: Callable[[], Any] | None = None) -> None:
+    def compile(self) -> None:
         """Turn the rule into a tuple of predicates, cheapest first."""
         preds: list[Pred] = []
         if self.proto:
@@ -2133,15 +2143,15 @@ class _ArgParser:
         self.invert = False
         return inv
 
-    def _known_ext_opts(self) -> dict[str, list[object]]:
+    def _known_ext_opts(self) -> dict[str, list[Match | Target]]:
         """Long options of loaded extensions: name -> owners, most recent first."""
-        out: dict[str, list[object]] = {}
-        owners: list[object] = []
+        out: dict[str, list[Match | Target]] = {}
+        owners: list[Match | Target] = []
         if self.p.rule.target is not None:
             owners.append(self.p.rule.target)
         owners.extend(reversed(self.p.rule.matches))
         for o in owners:
-            for name in o.options:  # type: ignore[attr-defined]
+            for name in o.options:
                 out.setdefault(name, []).append(o)
         return out
 
@@ -2168,7 +2178,9 @@ class _ArgParser:
         while self.i < len(argv):
             word = argv[self.i]
             self.i += 1
-            if word == "--":
+            if word == "--":  # the rest are plain words, which iptables refuses
+                if self.i < len(argv):
+                    raise _BadArgument(argv[self.i])
                 continue
             if word.startswith("--"):
                 name, eq, val = word[2:].partition("=")
@@ -2237,7 +2249,7 @@ class _ArgParser:
     def _extension(self, name: str, val: str | None, word: str) -> None:
         owners = self._known_ext_opts()[name]
         owner = owners[0]
-        canon, takes, invertible = owner.options[name]  # type: ignore[attr-defined]
+        canon, takes, invertible = owner.options[name]
         arg = val
         if takes and arg is None:
             if self.i >= len(self.argv):
@@ -2247,11 +2259,11 @@ class _ArgParser:
         inv = self.invert
         self.invert = False
         if inv and not invertible:
-            raise _ParamError(f'{owner.name}: option "--{canon}" cannot be inverted.\n')  # type: ignore[attr-defined]
+            raise _ParamError(f'{owner.name}: option "--{canon}" cannot be inverted.\n')
         rule = self.p.rule
         rule._extra = self.argv[self.i:self.i + 1]
         before = len(rule._extra)
-        owner.parse(canon, arg, inv, rule)  # type: ignore[attr-defined]
+        owner.parse(canon, arg, inv, rule)
         self.i += before - len(rule._extra)
         rule._extra = None
 
@@ -2789,7 +2801,7 @@ class Netfilter:
             if c.proto == 6:
                 if flags & 0x04 or (flags & 0x12 == 0x12) or (flags & 0x01 and not flags & 0x02):
                     return  # RST, SYN/ACK or FIN without a connection: INVALID
-            conn = Conn(ct, c.proto, key[1:])  # type: ignore[arg-type]
+            conn = Conn(ct, c.proto, (key[1], key[2], key[3], key[4]))
             reply = False
             if c.proto == 6:
                 conn.state = "SYN_SENT" if flags & 0x02 else "ESTABLISHED"
@@ -3528,9 +3540,3 @@ class Netfilter:
         for ch in chains:
             for r in ch.rules:
                 out.append(f"-A {ch.name}" + r.save_text(counters=verbose) + "\n")
-
-    # ---------------------------------------------------------------- convenience
-
-    def list_text(self, argv: Iterable[str]) -> str:
-        """Shortcut for tests and tutorials: ``nf.list_text(["-t", "nat", "-nvL"])``."""
-        return self.run(list(argv))

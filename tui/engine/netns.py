@@ -9,6 +9,7 @@ POSTROUTING, is resolved by ARP and leaves through its device.
 from __future__ import annotations
 
 import struct
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -27,17 +28,25 @@ ETH_IP = b"\x08\x00"
 ETH_ARP = b"\x08\x06"
 PROTO_ICMP, PROTO_TCP, PROTO_UDP, PROTO_ESP = 1, 6, 17, 50
 
+PROTO_NAMES = {1: "icmp", 2: "igmp", 6: "tcp", 17: "udp", 50: "esp"}
 _IP_HDR = struct.Struct("!BBHHHBBH4s4s")
+_IP_HDR_C = struct.Struct("!BBHHHBBHII")
 _UDP_HDR = struct.Struct("!HHHH")
 _ICMP_ECHO = struct.Struct("!BBHHH")
 
 
+_NATIVE_LITTLE = sys.byteorder == "little"
+
+
 def checksum(data: bytes) -> int:
+    """The Internet checksum (RFC 1071), summing native 16-bit words and swapping once at the end."""
     if len(data) % 2:
         data += b"\x00"
-    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    s = sum(memoryview(data).cast("H"))
     while s >> 16:
         s = (s & 0xFFFF) + (s >> 16)
+    if _NATIVE_LITTLE:
+        s = ((s & 0xFF) << 8) | (s >> 8)
     return ~s & 0xFFFF
 
 
@@ -45,10 +54,12 @@ def ip_header(src: int, dst: int, proto: int, payload_len: int, ttl: int, ident:
               df: bool, tos: int = 0, frag: int = 0) -> bytes:
     total = 20 + payload_len
     flags_frag = (0x4000 if df else 0) | frag
-    hdr = _IP_HDR.pack(0x45, tos, total, ident, flags_frag, ttl, proto, 0,
-                       src.to_bytes(4, "big"), dst.to_bytes(4, "big"))
-    csum = checksum(hdr)
-    return hdr[:10] + csum.to_bytes(2, "big") + hdr[12:]
+    # the checksum straight from the field values: one pack instead of pack, sum and re-pack
+    s = (0x4500 | tos) + total + ident + flags_frag + (ttl << 8 | proto) + (src >> 16) + (src & 0xFFFF) \
+        + (dst >> 16) + (dst & 0xFFFF)
+    s = (s & 0xFFFF) + (s >> 16)
+    s = (s & 0xFFFF) + (s >> 16)
+    return _IP_HDR_C.pack(0x45, tos, total, ident, flags_frag, ttl, proto, ~s & 0xFFFF, src, dst)
 
 
 def udp_segment(src: int, dst: int, sport: int, dport: int, payload: bytes, with_csum: bool = True) -> bytes:
@@ -90,8 +101,12 @@ class Namespace:
 
     def __init__(self, host: Host, name: str = "", label: str = "") -> None:
         self.host = host
+        self.clock: Clock = host.lab.clock
+        self.where = ""
+        self._label = ""
         self.name = name  # the `ip netns` name, "" for a host's root or an unnamed container namespace
         self.label = label or name or "host"
+        self._flow_ports: dict[tuple[int, bytes], int] = {}
         self.links: dict[str, Link] = {}
         self.by_index: dict[int, Link] = {}
         self._last_index = 0
@@ -125,12 +140,17 @@ class Namespace:
 
     # --- identity ------------------------------------------------------------------------------
     @property
-    def clock(self) -> Clock:
-        return self.host.lab.clock
+    def label(self) -> str:
+        return self._label
 
-    @property
-    def where(self) -> str:
-        return f"{self.host.hostname}/{self.label}"
+    @label.setter
+    def label(self, value: str) -> None:
+        self._label = value
+        self.refresh_where()
+
+    def refresh_where(self) -> None:
+        """``where`` (``host/namespace``, read on every hop) is a plain attribute kept up to date here."""
+        self.where = f"{getattr(self.host, 'hostname', '')}/{self._label}"
 
     def link_names(self) -> list[str]:
         return list(self.links)
@@ -421,7 +441,7 @@ class Namespace:
         src = int.from_bytes(data[l3 + 12:l3 + 16], "big")
         dst = int.from_bytes(data[l3 + 16:l3 + 20], "big")
         off = l3 + ihl
-        pkt.hop(self.where, link.name, "deliver", {1: "icmp", 6: "tcp", 17: "udp"}.get(proto, str(proto)))
+        pkt.hop(self.where, link.name, "deliver", PROTO_NAMES.get(proto) or str(proto))
         if proto == PROTO_ICMP:
             self._icmp_receive(link, pkt, src, dst, off)
         elif proto == PROTO_UDP:
@@ -482,8 +502,9 @@ class Namespace:
             total = data[l3 + 2] << 8 | data[l3 + 3]
             body = bytearray(data[off:l3 + total])
             body[0] = 0
-            body[2:4] = b"\x00\x00"
-            c = checksum(bytes(body))
+            # type 8 -> 0: add 0x0800 to the checksum (RFC 1624 incremental update)
+            c = (body[2] << 8 | body[3]) + 0x0800
+            c = (c & 0xFFFF) + (c >> 16)
             body[2:4] = c.to_bytes(2, "big")
             reply_src = dst if self.is_local(dst) else (self.source_for(src) or dst)
             self.ip_send(reply_src, src, PROTO_ICMP, bytes(body), t=pkt.t + HOP_DELAY, trace=pkt.trace,
@@ -521,6 +542,16 @@ class Namespace:
     # --- VXLAN -------------------------------------------------------------------------------------
     def vxlan_flow_port(self, vx: Vxlan, inner: bytes) -> int:
         """Outer UDP source port: a hash of the inner flow, symmetric like the kernel's flow hash."""
+        key = (vx.port_min, inner[12:14] + inner[23:38] if inner[12:14] == ETH_IP else inner[:42])
+        port = self._flow_ports.get(key)
+        if port is None:
+            port = self._compute_flow_port(vx, inner)
+            if len(self._flow_ports) > 4096:
+                self._flow_ports.clear()
+            self._flow_ports[key] = port
+        return port
+
+    def _compute_flow_port(self, vx: Vxlan, inner: bytes) -> int:
         etype = inner[12:14]
         if etype == ETH_IP and len(inner) >= 34:
             a = int.from_bytes(inner[26:30], "big")
@@ -550,9 +581,9 @@ class Namespace:
             return
         src = vx.local or self.source_for(remote) or 0
         sport = self.vxlan_flow_port(vx, inner)
-        payload = b"\x08\x00\x00\x00" + (vx.vni << 8).to_bytes(4, "big") + inner
+        payload = vx.header + inner
         seg = udp_segment(src, remote, sport, vx.dstport, payload, vx.udpcsum)
-        pkt.hop(vx.where, vx.name, "encap", f"vni {vx.vni} {_ip(src)}:{sport} -> {_ip(remote)}:{vx.dstport}")
+        pkt.hop(vx.ns.where, vx.name, "encap", (vx.vni, src, sport, remote, vx.dstport))
         if vx.encrypt is not None:
             vx.encrypt(self, pkt, src, remote, seg)
             return
@@ -569,7 +600,7 @@ class Namespace:
         for vx in vxs:
             if vx.vni == vni and vx.admin_up:
                 inner = Pkt(data[off + 8:], pkt.t + HOP_DELAY, 14, pkt.trace)
-                inner.hop(vx.where, vx.name, "decap", f"vni {vni} from {_ip(outer_src)}")
+                inner.hop(vx.ns.where, vx.name, "decap", (vni, outer_src))
                 vx.decap_receive(inner, outer_src)
                 return
         pkt.hop(self.where, "", "drop", f"vxlan: no device for vni {vni}")
@@ -664,21 +695,24 @@ class Namespace:
         return out
 
     def _neigh_output(self, pkt: Pkt, link: Link, r: Route, dst: int) -> None:
-        nexthop = r.via if r.via is not None else dst
-        if dst == 0xFFFFFFFF or (r.type == "broadcast") or any(
-                a.brd == dst for a in link.addrs):
+        if r.type == "broadcast" or dst == 0xFFFFFFFF:
             self._finish_output(pkt, link, BROADCAST)
             return
         if dst >> 28 == 0xE:
             mac = bytes((0x01, 0x00, 0x5E, (dst >> 16) & 0x7F, (dst >> 8) & 0xFF, dst & 0xFF))
             self._finish_output(pkt, link, mac)
             return
-        if link.base_flags() == ["LOOPBACK"]:
+        if link.arphrd == "loopback":
             self._finish_output(pkt, link, b"\x00" * 6)
+            return
+        nexthop = r.via if r.via is not None else dst
+        mac = self.neigh.lookup_ready(link.name, nexthop)
+        if mac is not None:
+            self._finish_output(pkt, link, mac)
             return
         if pkt.meta is None:
             pkt.meta = {}
-        pkt.meta["neigh_send"] = lambda p, mac: self._finish_output(p, link, mac)
+        pkt.meta["neigh_send"] = lambda p, m: self._finish_output(p, link, m)
         mac = self.neigh.resolve(link.name, nexthop, pkt)
         if mac is not None:
             pkt.meta.pop("neigh_send", None)

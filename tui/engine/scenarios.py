@@ -71,7 +71,10 @@ def add_underlay_host(lab: Lab, segment: Segment, spec: HostSpec) -> None:
     # What netplan/systemd-networkd installs from DHCP on an AWS Ubuntu host.
     ns.routes.add(Route(0, 0, "eth0", via=gw, src=ip(addr), proto="dhcp", metric=100))
     ns.routes.add(Route(gw, 32, "eth0", src=ip(addr), proto="dhcp", scope="link", metric=100))
-    host.fs.write("/etc/hosts", f"127.0.0.1 localhost\n{addr} {spec.hostname}\n".encode())
+    host.fs.write("/etc/hosts", b"127.0.0.1 localhost\n")
+    from tui.engine.world import install_stub_resolver
+
+    install_stub_resolver(host)
 
 
 def add_world(lab: Lab, segment: Segment, gateway: str = "10.0.2.1") -> None:

@@ -21,6 +21,7 @@ class Segment:
         self.latency = latency
         self.jitter = jitter
         self.nics: list[Nic] = []
+        self.where = f"wire/{name}"
         self.up = True
 
     def attach(self, nic: Nic) -> None:
@@ -42,10 +43,21 @@ class Segment:
         data = pkt.data
         if len(data) < 60:
             data = data + b"\x00" * (60 - len(data))  # Ethernet minimum frame: real NICs pad
+        if not dst[0] & 1:
+            for nic in self.nics:
+                if nic.mac == dst and nic is not src and nic.admin_up:
+                    # unicast: the same packet object travels on (nothing else holds it)
+                    pkt.data = data
+                    pkt.t = arrive
+                    pkt.l3 = 14
+                    pkt.mark = 0
+                    pkt.hop(self.where, "", "wire", (src.ns.where + ":" + src.name, nic.ns.where + ":" + nic.name))
+                    self.lab.clock.call_at(arrive, nic.receive, pkt)
+                    return
+            return
         for nic in self.nics:
             if nic is src or not nic.admin_up:
                 continue
-            if dst[0] & 1 or dst == nic.mac:
-                out = Pkt(data, arrive, 14, pkt.trace)
-                out.hop(f"wire/{self.name}", "", "wire", f"{src.ns.host.hostname}:{src.name} -> {nic.ns.host.hostname}:{nic.name}")
-                self.lab.clock.call_at(arrive, nic.receive, out)
+            out = Pkt(data, arrive, 14, pkt.trace)
+            out.hop(self.where, "", "wire", (src.ns.where + ":" + src.name, nic.ns.where + ":" + nic.name))
+            self.lab.clock.call_at(arrive, nic.receive, out)

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from tui.engine.lab import Lab
     from tui.engine.pkt import Pkt
 
+VPC_RESOLVER = "10.0.0.2"
+
 FAR_ADDRESSES = {
     "8.8.8.8": "dns.google",
     "8.8.4.4": "dns.google",
@@ -79,6 +81,12 @@ def install_world(lab: Lab, segment: Segment, gateway: str) -> None:
     router.routes.add(Route(0, 0, "eth1", via=_ip("198.51.100.2")))
     for a in ("8.8.8.8", "8.8.4.4", "1.1.1.1"):
         far.udp_bind(_ip(a), 53, _dns_server(far))
+    # the VPC resolver (the "+2" address of an AWS VPC), answering for the lab's hosts too
+    vpc_dns = Dummy(router, "vpcdns", random_mac(lab))
+    router.add_link(vpc_dns)
+    router.add_addr(vpc_dns, IfAddr(_ip(VPC_RESOLVER), 32))
+    router.set_up(vpc_dns)
+    router.udp_bind(_ip(VPC_RESOLVER), 53, _dns_server(router))
     lab.world = host  # type: ignore[attr-defined]
 
 
@@ -86,6 +94,39 @@ def _new_ns(host, name):  # type: ignore[no-untyped-def]
     from tui.engine.netns import Namespace
 
     return Namespace(host, name)
+
+
+def lookup_name(ns, name: str) -> str | None:  # type: ignore[no-untyped-def]
+    """ZONE, plus the lab's own hosts by hostname (as a VPC resolver knows its instances)."""
+    if name in ZONE:
+        return ZONE[name]
+    short = name.split(".")[0]
+    host = ns.host.lab.hosts.get(short)
+    if host is not None and host is not ns.host:
+        for link in host.root_ns.links.values():
+            for a in link.addrs:
+                if a.addr >> 24 != 127:
+                    v = a.addr
+                    return f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
+    return None
+
+
+def reverse_name(ns, addr: str) -> str | None:  # type: ignore[no-untyped-def]
+    """PTR answers: the far addresses' names, and `ip-a-b-c-d.ec2.internal` for the lab's hosts."""
+    if addr in FAR_ADDRESSES:
+        return FAR_ADDRESSES[addr]
+    v = _ip(addr)
+    for host in ns.host.lab.hosts.values():
+        if host is ns.host:
+            continue
+        for link in host.root_ns.links.values():
+            if any(a.addr == v for a in link.addrs):
+                return f"{host.hostname}.ec2.internal"
+    return None
+
+
+def _encode_name(name: str) -> bytes:
+    return b"".join(bytes((len(p),)) + p.encode() for p in name.split(".") if p) + b"\x00"
 
 
 def _dns_server(ns):  # type: ignore[no-untyped-def]
@@ -109,8 +150,19 @@ def _dns_server(ns):  # type: ignore[no-untyped-def]
         qtype, qclass = struct.unpack_from("!HH", payload, qname_end)
         question = payload[12:qname_end + 4]
         name = ".".join(labels).lower()
-        addr = ZONE.get(name)
         rd = flags & 0x0100
+        if qtype == 12 and name.endswith(".in-addr.arpa"):
+            parts = name[: -len(".in-addr.arpa")].split(".")
+            ptr = reverse_name(ns, ".".join(reversed(parts))) if len(parts) == 4 else None
+            if ptr is None:
+                resp = struct.pack("!HHHHHH", qid, 0x8080 | rd | 3, 1, 0, 0, 0) + question
+            else:
+                rdata = _encode_name(ptr)
+                answer = b"\xc0\x0c" + struct.pack("!HHIH", 12, 1, 300, len(rdata)) + rdata
+                resp = struct.pack("!HHHHHH", qid, 0x8080 | rd, 1, 1, 0, 0) + question + answer
+            ns.udp_send(dst, src, 53, sport, resp, t=pkt.t + 30 * US)
+            return
+        addr = lookup_name(ns, name)
         if addr is None:
             resp = struct.pack("!HHHHHH", qid, 0x8080 | rd | 3, 1, 0, 0, 0) + question
         elif qtype == 1:
@@ -121,3 +173,27 @@ def _dns_server(ns):  # type: ignore[no-untyped-def]
         ns.udp_send(dst, src, 53, sport, resp, t=pkt.t + 30 * US)
 
     return handle
+
+
+def install_stub_resolver(host) -> None:  # type: ignore[no-untyped-def]
+    """systemd-resolved's stub on 127.0.0.53: forwards each query to the VPC resolver and relays the answer."""
+    ns = host.root_ns
+    upstream = _ip(VPC_RESOLVER)
+    pending: dict[int, tuple[int, int]] = {}
+
+    def from_client(pkt: Pkt, src: int, sport: int, dst: int, dport: int, payload: bytes) -> None:
+        if len(payload) < 12:
+            return
+        port = ns.ephemeral_port()
+
+        def from_upstream(pkt2: Pkt, s2: int, sp2: int, d2: int, dp2: int, answer: bytes) -> None:
+            sock.close()
+            ns.udp_send(_ip("127.0.0.53"), src, 53, sport, answer, t=pkt2.t + 20 * US)
+
+        sock = ns.udp_bind(0, port, from_upstream)
+        if sock is None:
+            return
+        pending[port] = (src, sport)
+        ns.udp_send(None, upstream, port, 53, payload, t=pkt.t + 20 * US)
+
+    ns.udp_bind(_ip("127.0.0.53"), 53, from_client)

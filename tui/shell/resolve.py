@@ -48,6 +48,37 @@ def dns_query_packet(qid: int, name: str, qtype: int = 1) -> bytes:
     return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + q + struct.pack("!HH", qtype, 1)
 
 
+def ptr_query_packet(qid: int, addr: int) -> bytes:
+    name = f"{addr & 255}.{(addr >> 8) & 255}.{(addr >> 16) & 255}.{addr >> 24}.in-addr.arpa"
+    return dns_query_packet(qid, name, 12)
+
+
+def parse_ptr_answer(resp: bytes) -> str | None:
+    if len(resp) < 12:
+        return None
+    _, flags, qd, an = struct.unpack_from("!HHHH", resp, 0)
+    if flags & 0xF or not an:
+        return None
+    pos = 12
+    for _ in range(qd):
+        pos = _skip_name(resp, pos) + 4
+    pos = _skip_name(resp, pos)
+    if pos + 10 > len(resp):
+        return None
+    rtype = struct.unpack_from("!H", resp, pos)[0]
+    if rtype != 12:
+        return None
+    labels = []
+    p = pos + 10
+    while p < len(resp) and resp[p]:
+        n = resp[p]
+        if n & 0xC0:
+            break
+        labels.append(resp[p + 1:p + 1 + n].decode("ascii", "replace"))
+        p += 1 + n
+    return ".".join(labels) or None
+
+
 def parse_a_answers(resp: bytes) -> tuple[int, list[int]]:
     """(rcode, A addresses) of a DNS response."""
     if len(resp) < 12:
@@ -80,8 +111,8 @@ def _skip_name(b: bytes, pos: int) -> int:
     return pos
 
 
-def dns_lookup(sandbox: Any, name: str, timeout: int = 5 * SEC) -> Generator[Any, Any, list[int] | None]:
-    """Ask the sandbox's nameservers over UDP. None when no server answered."""
+def dns_exchange(sandbox: Any, build: Any, timeout: int = 5 * SEC) -> Generator[Any, Any, bytes | None]:
+    """Send one query (``build(qid)``) to the sandbox's nameservers over UDP; the first answer, or None."""
     ns = sandbox.netns
     servers = nameservers(sandbox.fs)
     rng = sandbox.host.lab.rng
@@ -101,16 +132,35 @@ def dns_lookup(sandbox: Any, name: str, timeout: int = 5 * SEC) -> Generator[Any
         if sock is None:
             continue
         try:
-            err = ns.udp_send(None, server, port, 53, dns_query_packet(qid, name))
+            err = ns.udp_send(None, server, port, 53, build(qid))
             if err is not None:
                 continue
             yield sleep_or(ns.clock, w, timeout)
         finally:
             sock.close()
         if got:
-            rcode, addrs = parse_a_answers(got[0])
-            return addrs if rcode == 0 else []
+            return got[0]
     return None
+
+
+def dns_lookup(sandbox: Any, name: str, timeout: int = 5 * SEC) -> Generator[Any, Any, list[int] | None]:
+    """A records for ``name``: None when no server answered, [] for NXDOMAIN."""
+    resp = yield from dns_exchange(sandbox, lambda qid: dns_query_packet(qid, name), timeout)
+    if resp is None:
+        return None
+    rcode, addrs = parse_a_answers(resp)
+    return addrs if rcode == 0 else []
+
+
+def reverse_lookup(sandbox: Any, addr: int) -> Generator[Any, Any, str | None]:
+    """What gethostbyaddr returns: /etc/hosts first, then a PTR query."""
+    data = sandbox.fs.read("/etc/hosts") or b""
+    for line in data.decode(errors="replace").splitlines():
+        parts = line.split("#", 1)[0].split()
+        if len(parts) >= 2 and parse_ipv4(parts[0]) == addr:
+            return parts[1]
+    resp = yield from dns_exchange(sandbox, lambda qid: ptr_query_packet(qid, addr))
+    return parse_ptr_answer(resp) if resp is not None else None
 
 
 def resolve_host(ctx: Any, target: str) -> Generator[Any, Any, int | None]:

@@ -16,7 +16,7 @@ from tui.engine.netns import PROTO_ICMP, checksum
 from tui.engine.process import Interrupted, Waiter, sleep_or
 from tui.shell.formats.iproute import ip_str
 from tui.shell.registry import Ctx, command
-from tui.shell.resolve import resolve_host
+from tui.shell.resolve import parse_ipv4, resolve_host, reverse_lookup
 
 IPUTILS_USAGE = """
 Usage
@@ -182,6 +182,9 @@ def ping_cmd(ctx: Ctx) -> Generator[Any, Any, int]:
         ctx.err(f"ping: invalid -M argument: {pmtu}\n")
         return 2
     quiet = "q" in opts
+    # iputils names the replier (a PTR lookup) when the target was given as a name and -n is off
+    want_names = not busybox and "n" not in opts and parse_ipv4(target) is None
+    names: dict[int, str | None] = {}
     dst = yield from resolve_host(ctx, target)
     if dst is None:
         if busybox:
@@ -224,6 +227,7 @@ def ping_cmd(ctx: Ctx) -> Generator[Any, Any, int]:
     dups = 0
     transmitted = 0
     start = clock.now
+    last_send = start
     first_seq = 0 if busybox else 1
     next_send = clock.now
     step = max(int(interval * SEC), 200 * MS if interval < 0.2 and not busybox else int(interval * SEC))
@@ -249,6 +253,7 @@ def ping_cmd(ctx: Ctx) -> Generator[Any, Any, int]:
                                  ident=None)
                 transmitted += 1
                 sent_at[seq] = now
+                last_send = now
                 if err == "EMSGSIZE":
                     errors += 1
                     link = ns.links.get(ns.routes.lookup(dst).dev)  # type: ignore[union-attr]
@@ -278,9 +283,9 @@ def ping_cmd(ctx: Ctx) -> Generator[Any, Any, int]:
                        if t is not None]
             until = min(targets) if targets else now + SEC
             while events:
-                pass_event = events.pop(0)
-                errors, dups = _report(ctx, busybox, quiet, pass_event, sent_at, received, rtts, errors, dups,
-                                       size, name, dst)
+                ev = events.pop(0)
+                yield from _name_for(ctx, ev, names, want_names)
+                errors, dups = _report(ctx, busybox, quiet, ev, sent_at, received, rtts, errors, dups, names)
             if count and transmitted >= count and len(received) + errors >= count:
                 break
             if events:
@@ -289,12 +294,13 @@ def ping_cmd(ctx: Ctx) -> Generator[Any, Any, int]:
             yield sleep_or(clock, wake[0], max(0, until - clock.now))
             while events:
                 ev = events.pop(0)
-                errors, dups = _report(ctx, busybox, quiet, ev, sent_at, received, rtts, errors, dups, size, name, dst)
+                yield from _name_for(ctx, ev, names, want_names)
+                errors, dups = _report(ctx, busybox, quiet, ev, sent_at, received, rtts, errors, dups, names)
     except Interrupted:
         status_interrupted = True
     finally:
         ns.ping_sockets.pop(ident, None)
-    elapsed = clock.now - start
+    elapsed = last_send - start  # iputils reports the time of the last transmission
     nrecv = len(received)
     lines = ["", f"--- {target} ping statistics ---"]
     if busybox:
@@ -356,9 +362,20 @@ def _payload(size: int, wall_ns: int, busybox: bool) -> bytes:
     return (stamp + pattern)[:size] if size >= 16 else bytes((0x10 + i) & 0xFF for i in range(size))
 
 
+def _name_for(ctx: Ctx, ev: tuple[str, Any, dict[str, Any]], names: dict[int, str | None],
+              want: bool) -> Generator[Any, Any, None]:
+    if want and ev[0] == "reply" and ev[2]["src"] not in names:
+        names[ev[2]["src"]] = yield from reverse_lookup(ctx.sandbox, ev[2]["src"])
+
+
+def _who(addr: int, names: dict[int, str | None]) -> str:
+    name = names.get(addr)
+    return f"{name} ({ip_str(addr)})" if name else ip_str(addr)
+
+
 def _report(ctx: Ctx, busybox: bool, quiet: bool, ev: tuple[str, Any, dict[str, Any]], sent_at: dict[int, int],
-            received: set[int], rtts: list[float], errors: int, dups: int, size: int, name: str,
-            dst: int) -> tuple[int, int]:
+            received: set[int], rtts: list[float], errors: int, dups: int,
+            names: dict[int, str | None]) -> tuple[int, int]:
     kind, _pkt, info = ev
     if kind == "reply":
         seq = info["seq"]
@@ -378,7 +395,7 @@ def _report(ctx: Ctx, busybox: bool, quiet: bool, ev: tuple[str, Any, dict[str, 
             ctx.out(f"{length} bytes from {ip_str(info['src'])}: seq={seq} ttl={info['ttl']} time={fmt3(rtt_us)} ms"
                     + (" (DUP!)" if dup else "") + "\n")
         else:
-            ctx.out(f"{length} bytes from {ip_str(info['src'])}: icmp_seq={seq} ttl={info['ttl']} "
+            ctx.out(f"{length} bytes from {_who(info['src'], names)}: icmp_seq={seq} ttl={info['ttl']} "
                     f"time={fmt_iputils_ms(rtt_us)} ms" + (" (DUP!)" if dup else "") + "\n")
         return errors, dups
     # ICMP error about one of our requests

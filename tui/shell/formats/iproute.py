@@ -22,6 +22,11 @@ def mac_str(b: bytes) -> str:
     return ":".join(f"{x:02x}" for x in b)
 
 
+def bridge_id(mac: bytes, priority: int = 0x8000) -> str:
+    """iproute2 prints bridge ids as `8000.` + the MAC with unpadded hex bytes (e.g. `8000.62:0:10:48:a6:39`)."""
+    return f"{priority:04x}." + ":".join(f"{x:x}" for x in mac)
+
+
 def eui64(mac: bytes) -> str:
     b = bytearray(mac)
     b[0] ^= 0x02
@@ -131,7 +136,7 @@ def iproute_details(ns: Namespace, link: Link) -> list[str]:
             kind += "l3miss "
         kind += f"ttl {link.ttl or 'auto'} ageing {link.ageing} udpcsum noudp6zerocsumtx noudp6zerocsumrx "
     elif isinstance(link, Bridge):
-        bid = f"8000.{mac_str(link.mac)}"
+        bid = bridge_id(link.mac)
         gc = 300.0 - ((now - link.created_at) / 1e9) % 300.0
         kind = (f"    bridge forward_delay 1500 hello_time 200 max_age 2000 ageing_time {link.ageing_time // 10_000_000} "
                 f"stp_state 0 priority 32768 vlan_filtering 0 bridge_id {bid} designated_root {bid} root_port 0 "
@@ -149,7 +154,7 @@ def iproute_details(ns: Namespace, link: Link) -> list[str]:
     slave = ""
     if link.master is not None:
         br = link.master
-        bid = f"8000.{mac_str(br.mac)}"
+        bid = bridge_id(br.mac)
         no = br.port_no(link)
         fwd = max(0.0, 15.0 - (now - link.port_added_at) / 1e9) if link.admin_up else 0.0
         slave = (f"    bridge_slave state {'forwarding' if link.admin_up and br.admin_up else 'disabled'} priority 32 cost 2 hairpin off guard off "
