@@ -12,6 +12,7 @@ class FileSystem:
     def __init__(self) -> None:
         self._files: dict[str, bytes] = {}
         self._synth: dict[str, Callable[[], bytes]] = {}
+        self._writers: dict[str, Callable[[bytes], None]] = {}
         self._dirs: set[str] = {"/", "/root", "/tmp", "/etc", "/proc", "/var", "/var/run"}
 
     @staticmethod
@@ -20,8 +21,12 @@ class FileSystem:
             path = posixpath.join(cwd, path)
         return posixpath.normpath(path).replace("//", "/")
 
-    def synthesize(self, path: str, producer: Callable[[], bytes]) -> None:
+    def synthesize(self, path: str, producer: Callable[[], bytes],
+                   writer: Callable[[bytes], None] | None = None) -> None:
+        """A file computed from engine state; with ``writer``, writes go to the state (like /proc/sys)."""
         self._synth[path] = producer
+        if writer is not None:
+            self._writers[path] = writer
         self._add_parents(path)
 
     def _add_parents(self, path: str) -> None:
@@ -36,6 +41,9 @@ class FileSystem:
     def is_dir(self, path: str) -> bool:
         return path in self._dirs
 
+    def writable(self, path: str) -> bool:
+        return path not in self._synth or path in self._writers
+
     def read(self, path: str) -> bytes | None:
         if path in self._synth:
             return self._synth[path]()
@@ -43,6 +51,10 @@ class FileSystem:
 
     def write(self, path: str, data: bytes, append: bool = False) -> None:
         if path == "/dev/null":
+            return
+        if path in self._writers:
+            if data:
+                self._writers[path](data)
             return
         if append and path in self._files:
             self._files[path] += data

@@ -19,6 +19,15 @@ if TYPE_CHECKING:
 
 Tools = Literal["gnu", "busybox"]
 
+# The /proc/sys files the model backs with namespace state (the rest do not exist).
+SYSCTL_FILES = (
+    "net.ipv4.ip_forward",
+    "net.ipv4.ip_default_ttl",
+    "net.ipv4.icmp_echo_ignore_all",
+    "net.ipv4.conf.all.forwarding",
+    "net.ipv6.conf.all.disable_ipv6",
+)
+
 
 class Sandbox:
     """The environment a command runs in."""
@@ -33,10 +42,17 @@ class Sandbox:
 
     def _install_proc_files(self) -> None:
         self.fs.synthesize("/etc/hostname", lambda: (self.hostname + "\n").encode())
-        self.fs.synthesize(
-            "/proc/sys/net/ipv4/ip_forward",
-            lambda: f"{int(self.netns.sysctl.get('net.ipv4.ip_forward', 0))}\n".encode(),
-        )
+        for key in SYSCTL_FILES:
+            path = "/proc/sys/" + key.replace(".", "/")
+            self.fs.synthesize(path, lambda k=key: f"{int(self.netns.sysctl.get(k, 0))}\n".encode(),
+                               lambda data, k=key: self._write_sysctl(k, data))
+
+    def _write_sysctl(self, key: str, data: bytes) -> None:
+        text = data.decode(errors="replace").strip()
+        if text.lstrip("-").isdigit():
+            self.netns.sysctl[key] = int(text)
+            if key in ("net.ipv4.ip_forward", "net.ipv4.conf.all.forwarding"):
+                self.netns.sysctl["net.ipv4.ip_forward"] = self.netns.sysctl["net.ipv4.conf.all.forwarding"] = int(text)
 
     @property
     def lab(self) -> Lab:

@@ -28,6 +28,8 @@ ETH_IP = b"\x08\x00"
 ETH_ARP = b"\x08\x06"
 PROTO_ICMP, PROTO_TCP, PROTO_UDP, PROTO_ESP = 1, 6, 17, 50
 
+STACK_DELAY = 18 * US  # socket send path of a locally generated packet
+
 PROTO_NAMES = {1: "icmp", 2: "igmp", 6: "tcp", 17: "udp", 50: "esp"}
 _IP_HDR = struct.Struct("!BBHHHBBH4s4s")
 _IP_HDR_C = struct.Struct("!BBHHHBBHII")
@@ -285,11 +287,13 @@ class Namespace:
         for a in link.addrs:
             if a.addr == addr and a.plen == plen:
                 link.addrs.remove(a)
-                net, plen_ = a.network, a.plen
-                self.routes.remove(lambda r: r.dev == link.name and (r.src == addr or (
-                    r.proto == "kernel" and r.dst == net and r.plen == plen_)))
+                self._remove_addr_routes(link.name, addr, a.network, a.plen)
                 return True
         return False
+
+    def _remove_addr_routes(self, dev: str, addr: int, net: int, plen: int) -> None:
+        self.routes.remove(lambda r: r.dev == dev and (r.src == addr or (
+            r.proto == "kernel" and r.dst == net and r.plen == plen)))
 
     def local_addrs(self) -> list[int]:
         return [a.addr for link in self.links.values() for a in link.addrs]
@@ -631,15 +635,16 @@ class Namespace:
         hdr = ip_header(src, dst, proto, len(payload), ttl, ident, df, tos)
         out_link = self.links.get(r.dev)
         frame_dst = b"\x00" * 6
-        pkt = Pkt(frame_dst + (out_link.mac if out_link else b"\x00" * 6) + ETH_IP + hdr + payload,
-                  self.clock.now if t is None else t, 14, trace)
+        if t is None:  # a process sending: the system call and the stack's own work take a little time
+            t = self.clock.now + STACK_DELAY
+        pkt = Pkt(frame_dst + (out_link.mac if out_link else b"\x00" * 6) + ETH_IP + hdr + payload, t, 14, trace)
         pkt.mark = mark
         pkt.out_dev = r.dev
         nf = self.netfilter
         if nf is not None and nf.active:
             if not nf.hook("OUTPUT", pkt, "", r.dev):
-                return "EPERM" if getattr(pkt, "meta", None) and pkt.meta.get("rejected") else None
-            new_dst = int.from_bytes(pkt.data[26:30], "big")
+                return "EPERM"  # a local sender sees EPERM whether OUTPUT dropped or rejected
+            new_dst = int.from_bytes(pkt.data[30:34], "big")
             if new_dst != dst:
                 dst = new_dst
                 r = self.routes.lookup(dst) or r
@@ -755,8 +760,8 @@ class Namespace:
         orig_src = int.from_bytes(data[l3 + 12:l3 + 16], "big")
         if data[l3 + 9] == PROTO_ICMP and data[l3 + ((data[l3] & 0x0F) * 4)] not in (0, 8):
             return  # never answer an ICMP error with an error
-        ihl = (data[l3] & 0x0F) * 4
-        quote = data[l3:l3 + ihl + 8]
+        total = data[l3 + 2] << 8 | data[l3 + 3]
+        quote = data[l3:l3 + min(total, 576 - 28)]  # Linux quotes as much as fits in 576 bytes
         rest = mtu.to_bytes(4, "big") if mtu else b"\x00" * 4
         body = bytes((itype, code)) + b"\x00\x00" + rest + quote
         c = checksum(body)

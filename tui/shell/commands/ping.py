@@ -410,6 +410,7 @@ def _report(ctx: Ctx, busybox: bool, quiet: bool, ev: tuple[str, Any, dict[str, 
     text = {
         (3, 0): "Destination Net Unreachable", (3, 1): "Destination Host Unreachable",
         (3, 2): "Destination Protocol Unreachable", (3, 3): "Destination Port Unreachable",
+        (3, 9): "Destination Net Prohibited", (3, 10): "Destination Host Prohibited",
         (3, 13): "Packet filtered", (11, 0): "Time to live exceeded",
     }.get((info["type"], info["code"]), f"Dest Unreachable, Bad Code: {info['code']}")
     if (info["type"], info["code"]) == (3, 4):
