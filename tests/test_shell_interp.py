@@ -301,9 +301,13 @@ def test_grep_shows_lines_as_they_come() -> None:
 def test_foreground_limit_sends_ctrl_c() -> None:
     sh = make_shell()
     t0 = sh.clock.now
-    assert out(sh, "sleep 30; echo never") == "^C\n"
+    assert out(sh, "sleep infinity; echo never") == "^C\n"
     assert sh.last_status == 130
     assert sh.clock.now - t0 == 10 * SEC
+    # a command that says how long it takes (sleep N, ping -c N) is not cut short
+    t1 = sh.clock.now
+    assert out(sh, "sleep 30; echo done") == "done\n"
+    assert sh.clock.now - t1 == 30 * SEC
     sh.foreground_limit = 2 * SEC
     # a tool that handles SIGINT prints its summary, and the line goes on (bash's rule)
     # ticks at t=0, 1 and 2 s; the deadline is 2 s

@@ -336,6 +336,9 @@ class Bridge(Link):
         if dst[0] & 1:
             self._flood(port, pkt, local=True)
             return
+        if dst == self.mac:  # the bridge device's own address is always a local entry
+            self._deliver_local(pkt)
+            return
         e = self.fdb_lookup(dst)
         if e is None:
             self._flood(port, pkt, local=False)

@@ -309,6 +309,7 @@ class Shell:
         self.clock = lab.clock
         self.terminal = terminal if terminal is not None else Terminal(lab.clock)
         self.foreground_limit = foreground_limit
+        self._fg_until = 0  # a foreground command's own announced end (see expect_until)
         self.background_limit = 10 * SEC  # how long run_script waits for jobs at its end
         self.loop_tick = MS  # virtual time a loop iteration that did nothing else costs
         self.exited = False
@@ -582,11 +583,15 @@ class Shell:
         env.state.status = status
         return status
 
+    def expect_until(self, when: int) -> None:
+        """A command that knows it ends by ``when`` (``sleep 100``, ``ping -c 30``) is not cut short."""
+        self._fg_until = max(getattr(self, "_fg_until", 0), when)
+
     def _drive(self) -> None:
         job = self._fg
         assert job is not None
         while not job.done:
-            deadline = self.clock.now + self.foreground_limit
+            deadline = max(self.clock.now + self.foreground_limit, self._fg_until + SEC)
             self.clock.run_until(lambda: job.done, deadline)
             if job.done:
                 break
@@ -597,6 +602,7 @@ class Shell:
 
     def _end(self) -> int:
         job, self._fg = self._fg, None
+        self._fg_until = 0
         if job is not None:
             status = job.status if job.status is not None else 1
             if self._fg_interrupts and status > 128:

@@ -767,6 +767,9 @@ def sleep(ctx: Ctx) -> Gen:
     if forever:
         yield Waiter()  # never fires: only a signal ends it
     if total:
+        hint = getattr(ctx.shell, "expect_until", None)
+        if hint is not None:
+            hint(ctx.clock.now + total)
         yield total
     return 0
 

@@ -220,6 +220,8 @@ def ping_cmd(ctx: Ctx) -> Generator[Any, Any, int]:
         ctx.out(f"PING {name} ({header_ip}): {size} data bytes\n")
     else:
         ctx.out(f"PING {name} ({header_ip}) {size}({size + 28}) bytes of data.\n")
+    if count and hasattr(ctx.shell, "expect_until"):
+        ctx.shell.expect_until(clock.now + int((count - 1) * interval * SEC) + 10 * SEC)
     sent_at: dict[int, int] = {}
     received: set[int] = set()
     rtts: list[float] = []

@@ -1,0 +1,777 @@
+"""Swarm: the cluster state the managers keep, and what each node builds for it.
+
+The cluster object stands in for raft + the allocator + the scheduler (all
+managers see it at once); each node's :class:`Member` builds the kernel side
+the way libnetwork does: overlay namespaces (`1-<netid>` with br0 and
+vxlan0), load-balancer sandboxes (`lb_<netid>`), `ingress_sbox`,
+`docker_gwbridge`, and the permanent neighbour/FDB entries that carry every
+remote endpoint, so no ARP ever crosses VXLAN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tui.engine.clock import MS, SEC
+from tui.engine.docker.container import Container
+from tui.engine.docker.daemon import ENGINE_VERSION, Daemon, DockerError, daemon_error
+from tui.engine.docker.ids import hex_id, join_token, peer_name, swarm_id
+from tui.engine.docker.ipam import Pool, SubnetAllocator, ip, ip_str
+from tui.engine.docker.network import (
+    Endpoint,
+    Network,
+    mac_for_ip,
+    make_veth_pair,
+    plug_into_sandbox,
+)
+from tui.engine.links import Bridge, IfAddr, Vxlan, VxlanFdb
+from tui.engine.netns import Namespace
+
+if TYPE_CHECKING:
+    from tui.engine.lab import Lab
+
+NOT_MANAGER = ("This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. "
+               "Please run this command on a manager node or promote the current node to a manager.")
+NOT_IN_SWARM = ('This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this '
+                "node to swarm and try again.")
+OVERLAY_MTU = 1450
+TASK_STATES = ["new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting", "running"]
+
+
+@dataclass
+class NodeInfo:
+    id: str
+    hostname: str
+    addr: str
+    daemon: Daemon
+    role: str = "worker"
+    availability: str = "active"
+    status: str = "ready"
+    leader: bool = False
+    created_ns: int = 0
+    ingress_addr: int = 0
+    lb_addrs: dict[str, int] = field(default_factory=dict)  # network id -> this node's lb address
+    labels: dict[str, str] = field(default_factory=dict)
+    peer: str = ""  # networkdb name (12 hex)
+
+    @property
+    def manager_status(self) -> str:
+        if self.role != "manager":
+            return ""
+        return "Leader" if self.leader else ("Reachable" if self.status == "ready" else "Unreachable")
+
+
+@dataclass
+class SwarmNetwork:
+    id: str
+    name: str
+    pool: Pool
+    vni: int
+    created_ns: int
+    attachable: bool = False
+    ingress: bool = False
+    encrypted: bool = False
+    mtu: int = OVERLAY_MTU
+    labels: dict[str, str] = field(default_factory=dict)
+    options: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PublishedPort:
+    published: int
+    target: int
+    proto: str = "tcp"
+    mode: str = "ingress"
+
+
+@dataclass
+class Task:
+    id: str
+    service: Service
+    slot: int
+    node_id: str = ""
+    desired: str = "running"
+    state: str = "new"
+    since_ns: int = 0
+    error: str = ""
+    addrs: dict[str, int] = field(default_factory=dict)  # network id -> address
+    container: Container | None = None
+    created_ns: int = 0
+
+    @property
+    def name(self) -> str:
+        if self.service.mode == "global":
+            return f"{self.service.name}.{self.node_id}"
+        return f"{self.service.name}.{self.slot}"
+
+
+@dataclass
+class Service:
+    id: str
+    name: str
+    image: str
+    cmd: list[str]
+    replicas: int
+    mode: str = "replicated"
+    networks: list[str] = field(default_factory=list)  # network ids
+    ports: list[PublishedPort] = field(default_factory=list)
+    endpoint_mode: str = "vip"
+    vips: dict[str, int] = field(default_factory=dict)
+    created_ns: int = 0
+    updated_ns: int = 0
+    tasks: list[Task] = field(default_factory=list)
+    fwmarks: dict[str, int] = field(default_factory=dict)  # node hostname -> fwmark
+
+
+class Cluster:
+    """The swarm as its managers see it."""
+
+    def __init__(self, lab: Lab, *, default_pool: str = "10.0.0.0/8", mask_len: int = 24,
+                 data_path_port: int = 4789) -> None:
+        self.lab = lab
+        rng = lab.rng
+        self.id = swarm_id(rng)
+        self.created_ns = lab.clock.wall_ns
+        self.ca_seed = hex_id(rng)
+        self.worker_token = join_token(rng, self.ca_seed)
+        self.manager_token = join_token(rng, self.ca_seed)
+        self.nodes: dict[str, NodeInfo] = {}
+        self.networks: dict[str, SwarmNetwork] = {}
+        self.services: dict[str, Service] = {}
+        base, _, plen = default_pool.partition("/")
+        self.default_pool = default_pool
+        self.mask_len = mask_len
+        self.subnets = SubnetAllocator([(base, int(plen), mask_len)])
+        self.data_path_port = data_path_port
+        self._vni = 4095
+        self.ingress = self._create_network("ingress", ingress=True)
+
+    # --- allocation ----------------------------------------------------------------------------------------
+    def next_vni(self) -> int:
+        self._vni += 1
+        return self._vni
+
+    def _create_network(self, name: str, *, subnet: str | None = None, attachable: bool = False,
+                        ingress: bool = False, encrypted: bool = False, mtu: int | None = None,
+                        labels: dict[str, str] | None = None, options: dict[str, str] | None = None) -> SwarmNetwork:
+        if subnet:
+            a, _, p = subnet.partition("/")
+            net, plen = ip(a), int(p or 24)
+            if not self.subnets.take(net, plen):
+                raise daemon_error("rpc error: code = InvalidArgument desc = pool overlaps with other one on this address space")
+        else:
+            got = self.subnets.allocate()
+            if got is None:
+                raise daemon_error("rpc error: code = ResourceExhausted desc = could not find an available, "
+                                   "non-overlapping IPv4 address pool among the defaults to assign to the network")
+            net, plen = got
+        pool = Pool(net, plen, serial=True)
+        pool.reserve(pool.gateway)
+        sn = SwarmNetwork(swarm_id(self.lab.rng), name, pool, self.next_vni(), self.lab.clock.wall_ns,
+                          attachable=attachable, ingress=ingress, encrypted=encrypted,
+                          mtu=mtu or (OVERLAY_MTU - (26 if encrypted else 0)) // 4 * 4 if encrypted else (mtu or OVERLAY_MTU),
+                          labels=labels or {}, options=options or {})
+        self.networks[sn.id] = sn
+        return sn
+
+    def create_network(self, name: str, **kw: Any) -> SwarmNetwork:
+        if any(n.name == name for n in self.networks.values()):
+            raise daemon_error(f"network with name {name} already exists")
+        return self._create_network(name, **kw)
+
+    def find_network(self, ref: str) -> SwarmNetwork | None:
+        for n in self.networks.values():
+            if n.name == ref or n.id == ref:
+                return n
+        hits = [n for n in self.networks.values() if n.id.startswith(ref)]
+        return hits[0] if len(hits) == 1 else None
+
+    def find_service(self, ref: str) -> Service | None:
+        for s in self.services.values():
+            if s.name == ref or s.id == ref:
+                return s
+        hits = [s for s in self.services.values() if s.id.startswith(ref)]
+        return hits[0] if len(hits) == 1 else None
+
+    def find_node(self, ref: str) -> NodeInfo | None:
+        if ref == "self":
+            return None
+        for n in self.nodes.values():
+            if n.id == ref or n.hostname == ref:
+                return n
+        hits = [n for n in self.nodes.values() if n.id.startswith(ref)]
+        return hits[0] if len(hits) == 1 else None
+
+    def node_of(self, daemon: Daemon) -> NodeInfo | None:
+        return next((n for n in self.nodes.values() if n.daemon is daemon), None)
+
+    # --- membership -------------------------------------------------------------------------------------------
+    def add_node(self, daemon: Daemon, addr: str, role: str) -> NodeInfo:
+        node = NodeInfo(swarm_id(self.lab.rng), daemon.host.hostname, addr, daemon, role=role,
+                        created_ns=self.lab.clock.wall_ns, peer=peer_name(self.lab.rng))
+        if not self.nodes:
+            node.leader = True
+        self.nodes[node.id] = node
+        node.ingress_addr = self.ingress.pool.allocate() or 0
+        member = Member(self, node)
+        daemon.swarm = member
+        member.setup_ingress()
+        return node
+
+    def remove_node(self, node: NodeInfo) -> None:
+        for svc in self.services.values():
+            for t in svc.tasks:
+                if t.node_id == node.id and t.desired == "running":
+                    self._shutdown_task(t, "shutdown")
+        self.nodes.pop(node.id, None)
+        self.reconcile()
+
+    # --- services ------------------------------------------------------------------------------------------------
+    def create_service(self, spec: Service) -> Service:
+        if any(s.name == spec.name for s in self.services.values()):
+            raise daemon_error(f"rpc error: code = AlreadyExists desc = name conflicts with an existing object: "
+                               f"service {spec.name} already exists")
+        spec.created_ns = spec.updated_ns = self.lab.clock.wall_ns
+        if spec.endpoint_mode == "vip":
+            for nid in spec.networks:
+                addr = self.networks[nid].pool.allocate()
+                if addr:
+                    spec.vips[nid] = addr
+            if any(p.mode == "ingress" for p in spec.ports):
+                spec.vips[self.ingress.id] = self.ingress.pool.allocate() or 0
+        self.services[spec.id] = spec
+        self.reconcile()
+        return spec
+
+    def remove_service(self, svc: Service) -> None:
+        for t in svc.tasks:
+            if t.desired == "running":
+                self._shutdown_task(t, "remove")
+        for nid, addr in svc.vips.items():
+            net = self.networks.get(nid)
+            if net is not None:
+                net.pool.release(addr)
+        self.services.pop(svc.id, None)
+        for node in self.nodes.values():
+            if node.daemon.swarm is not None:
+                node.daemon.swarm.service_removed(svc)
+
+    def active_nodes(self) -> list[NodeInfo]:
+        return [n for n in self.nodes.values() if n.availability == "active" and n.status == "ready"]
+
+    def reconcile(self) -> None:
+        """The orchestrator and scheduler: make running tasks match each service's spec."""
+        for svc in list(self.services.values()):
+            live = [t for t in svc.tasks if t.desired == "running"]
+            if svc.mode == "global":
+                have = {t.node_id for t in live}
+                for node in self.active_nodes():
+                    if node.id not in have:
+                        self._new_task(svc, 0, node)
+                for t in live:
+                    n = self.nodes.get(t.node_id)
+                    if n is None or n.availability == "drain":
+                        self._shutdown_task(t, "shutdown")
+                continue
+            # move tasks off drained / down nodes
+            for t in live:
+                n = self.nodes.get(t.node_id)
+                if n is None or n.availability == "drain" or n.status != "ready":
+                    self._shutdown_task(t, "shutdown")
+                    self._new_task(svc, t.slot, None)
+            live = [t for t in svc.tasks if t.desired == "running"]
+            slots = sorted({t.slot for t in live})
+            if len(slots) > svc.replicas:
+                for t in live:
+                    if t.slot > svc.replicas:
+                        self._shutdown_task(t, "remove")
+            want = [s for s in range(1, svc.replicas + 1) if s not in slots]
+            if want:
+                # all new tasks of one update are allocated together, then scheduled
+                tasks = [self._new_task(svc, s, None, schedule=False) for s in want]
+                for t in tasks:
+                    self._schedule(t)
+
+    def _new_task(self, svc: Service, slot: int, node: NodeInfo | None, schedule: bool = True) -> Task:
+        now = self.lab.clock.wall_ns
+        t = Task(swarm_id(self.lab.rng), svc, slot, since_ns=now, created_ns=now)
+        svc.tasks.append(t)
+        for nid in svc.networks:
+            t.addrs[nid] = self.networks[nid].pool.allocate() or 0
+        if any(p.mode == "ingress" for p in svc.ports):
+            t.addrs[self.ingress.id] = self.ingress.pool.allocate() or 0
+        t.state = "allocated"
+        if node is not None:
+            self._assign(t, node)
+        elif schedule:
+            self._schedule(t)
+        return t
+
+    def _schedule(self, t: Task) -> None:
+        nodes = self.active_nodes()
+        if not nodes:
+            t.state = "pending"
+            t.error = "no suitable node (1 node not available for new tasks)"
+            return
+        svc = t.service
+
+        def load(n: NodeInfo) -> tuple[int, int, str]:
+            mine = sum(1 for x in svc.tasks if x.desired == "running" and x.node_id == n.id)
+            total = sum(1 for s in self.services.values() for x in s.tasks if x.desired == "running" and x.node_id == n.id)
+            return (mine, total, n.hostname)
+
+        node = min(nodes, key=load)
+        self._assign(t, node)
+
+    def _assign(self, t: Task, node: NodeInfo) -> None:
+        t.node_id = node.id
+        t.state = "assigned"
+        t.since_ns = self.lab.clock.wall_ns
+        for nid in t.service.networks:
+            if nid not in node.lb_addrs:
+                node.lb_addrs[nid] = self.networks[nid].pool.allocate() or 0
+        member = node.daemon.swarm
+        # the node's agent takes it from here: preparing, starting, running
+        self.lab.clock.call_later(80 * MS, member.run_task, t)
+
+    def _shutdown_task(self, t: Task, why: str) -> None:
+        t.desired = "shutdown" if why == "shutdown" else "remove"
+        node = self.nodes.get(t.node_id)
+        if node is not None and node.daemon.swarm is not None:
+            node.daemon.swarm.stop_task(t)
+        else:
+            t.state = "shutdown"
+            t.since_ns = self.lab.clock.wall_ns
+        for nid, addr in t.addrs.items():
+            net = self.networks.get(nid)
+            if net is not None:
+                net.pool.release(addr)
+
+    def converged(self, svc: Service) -> bool:
+        live = [t for t in svc.tasks if t.desired == "running"]
+        want = len(self.active_nodes()) if svc.mode == "global" else svc.replicas
+        return len(live) == want and all(t.state == "running" for t in live)
+
+    def running_count(self, svc: Service) -> int:
+        return sum(1 for t in svc.tasks if t.desired == "running" and t.state == "running")
+
+    def desired_count(self, svc: Service) -> int:
+        return len(self.active_nodes()) if svc.mode == "global" else svc.replicas
+
+    # --- service discovery -------------------------------------------------------------------------------
+    def endpoints_on(self, nid: str) -> list[tuple[NodeInfo, int, bytes]]:
+        """Every endpoint of a swarm network across the cluster: (node, address, mac)."""
+        out = []
+        for node in self.nodes.values():
+            member = node.daemon.swarm
+            if member is None:
+                continue
+            for ep in member.local_endpoints(nid):
+                out.append((node, ep.addr, ep.mac))
+        return out
+
+
+class OverlaySandbox:
+    """One overlay network on one node: namespace `1-<id10>` with br0 and vxlan0."""
+
+    def __init__(self, member: Member, sn: SwarmNetwork) -> None:
+        self.member = member
+        self.sn = sn
+        daemon = member.daemon
+        host = daemon.host
+        self.ns = Namespace(host, "", label=f"1-{sn.id[:10]}")
+        host.docker_netns[f"1-{sn.id[:10]}"] = self.ns  # type: ignore[attr-defined]
+        self.ns.sysctl["net.ipv6.conf.all.disable_ipv6"] = 1
+        lo = self.ns.links["lo"]
+        self.ns.set_up(lo)
+        lo.qdisc = "noqueue"
+        root = host.root_ns
+        rng = daemon.lab.rng
+        # the bridge is made inside the namespace
+        br = Bridge(self.ns, "br0", b"\x00" * 6)
+        self.ns.add_link(br)
+        br.mcast_snooping = True
+        self.br = br
+        br.mtu = sn.mtu
+        br.mtu_set = True
+        self.ns.add_addr(br, IfAddr(sn.pool.gateway, sn.pool.plen, brd=sn.pool.broadcast))
+        # the VXLAN device is created in the host namespace (its UDP socket stays there), then moved in
+        vx_name = f"vx-{sn.vni:06x}-{sn.id[:5]}"
+        vx = Vxlan(root, vx_name, bytes([0x02, *(rng.getrandbits(8) for _ in range(5))]), sn.vni,
+                   member.cluster.data_path_port, learning=True, proxy=True, l2miss=True, l3miss=True)
+        vx.mtu = sn.mtu
+        vx.txqlen = 0
+        root.add_link(vx)
+        root.move_link(vx, self.ns)
+        self.ns.rename_link(vx, "vxlan0")
+        vx.underlay = root
+        br.add_port(vx)
+        self.ns.set_up(vx)
+        vx.qdisc = "noqueue"
+        self.vx = vx
+        self.ns.set_up(br)
+        br.qdisc = "noqueue"
+        br.mac = vx.mac
+        self._veths = 0
+
+    def add_port(self, dev: Any) -> None:
+        """A veth end from the host namespace becomes `veth<N>` on br0."""
+        root = self.member.daemon.host.root_ns
+        root.move_link(dev, self.ns)
+        self.ns.rename_link(dev, f"veth{self._veths}")
+        self._veths += 1
+        dev.mtu = self.sn.mtu
+        self.br.add_port(dev)
+        self.ns.set_up(dev)
+
+    def program_peer(self, addr: int, mac: bytes, vtep: int) -> None:
+        """What libnetwork's peerAdd does: a permanent neighbour and a self FDB entry on vxlan0."""
+        self.ns.neigh.add_static("vxlan0", addr, mac)
+        self.vx.vfdb = [e for e in self.vx.vfdb if e.mac != mac]
+        self.vx.vfdb.append(VxlanFdb(mac, vtep, permanent=True))
+
+    def remove_peer(self, addr: int, mac: bytes) -> None:
+        self.ns.neigh.delete("vxlan0", addr)
+        self.vx.vfdb = [e for e in self.vx.vfdb if e.mac != mac]
+
+
+class Member:
+    """One node's part in the swarm."""
+
+    def __init__(self, cluster: Cluster, node: NodeInfo) -> None:
+        self.cluster = cluster
+        self.node = node
+        self.daemon = node.daemon
+        self.overlays: dict[str, OverlaySandbox] = {}
+        self.local_nets: dict[str, Network] = {}  # swarm network id -> this node's instantiated Network
+        self.lb_ns: dict[str, Namespace] = {}
+        self.lb_eps: dict[str, Endpoint] = {}
+        self.ingress_ns: Namespace | None = None
+        self.fwmark = 256
+
+    @property
+    def is_manager(self) -> bool:
+        return self.node.role == "manager"
+
+    # --- networks as `docker network ls` shows them --------------------------------------------------------
+    def extra_networks(self, daemon: Daemon) -> list[Network]:
+        nets = [n for n in self.local_nets.values()]
+        if self.is_manager:
+            have = set(self.local_nets)
+            for sn in self.cluster.networks.values():
+                if sn.id not in have:
+                    nets.append(self._network_view(sn))
+        return nets
+
+    def _network_view(self, sn: SwarmNetwork) -> Network:
+        opts = {"com.docker.network.driver.overlay.vxlanid_list": str(sn.vni)}
+        if sn.encrypted:
+            opts["encrypted"] = ""
+        opts.update(sn.options)
+        net = Network(sn.id, sn.name, "overlay", "swarm", sn.created_ns, sn.pool, options=opts, labels=sn.labels,
+                      attachable=sn.attachable, ingress=sn.ingress, mtu=sn.mtu)
+        net.extra["swarm"] = sn
+        return net
+
+    def instantiate(self, sn: SwarmNetwork) -> tuple[Network, OverlaySandbox]:
+        if sn.id in self.local_nets:
+            return self.local_nets[sn.id], self.overlays[sn.id]
+        net = self._network_view(sn)
+        net.created_ns = self.daemon.clock.wall_ns
+        self.local_nets[sn.id] = net
+        ov = OverlaySandbox(self, sn)
+        self.overlays[sn.id] = ov
+        # learn every endpoint other nodes already have on this network
+        for node, addr, mac in self.cluster.endpoints_on(sn.id):
+            if node is not self.node:
+                ov.program_peer(addr, mac, ip(node.addr))
+        return net, ov
+
+    def local_endpoints(self, nid: str) -> list[Endpoint]:
+        net = self.local_nets.get(nid)
+        return list(net.endpoints.values()) if net is not None else []
+
+    def _announce(self, sn: SwarmNetwork, ep: Endpoint, add: bool = True) -> None:
+        """Gossip (networkdb): every other node with the network programs or forgets the endpoint."""
+        for node in self.cluster.nodes.values():
+            if node is self.node or node.daemon.swarm is None:
+                continue
+            ov = node.daemon.swarm.overlays.get(sn.id)
+            if ov is None:
+                continue
+            if add:
+                ov.program_peer(ep.addr, ep.mac, ip(self.node.addr))
+            else:
+                ov.remove_peer(ep.addr, ep.mac)
+
+    def _join_overlay(self, sn: SwarmNetwork, sandbox_ns: Namespace, ifname: str, addr: int, name: str,
+                      key: str) -> Endpoint:
+        net, ov = self.instantiate(sn)
+        root = self.daemon.host.root_ns
+        inner, outer = make_veth_pair(self.daemon, sn.mtu)
+        ov.add_port(outer)
+        plug_into_sandbox(root, inner, sandbox_ns, ifname, addr, sn.pool.plen, mac_for_ip(addr), sn.mtu)
+        ep = Endpoint(hex_id(self.daemon.lab.rng), name, net, key, addr, sn.pool.plen, mac_for_ip(addr), inner,
+                      outer, self.node.hostname)
+        net.endpoints[ep.id] = ep
+        self._announce(sn, ep)
+        return ep
+
+    # --- docker_gwbridge and ingress ------------------------------------------------------------------------
+    def gwbridge(self) -> Network:
+        for n in self.daemon.networks.values():
+            if n.name == "docker_gwbridge":
+                return n
+        opts = {"com.docker.network.bridge.enable_icc": "false",
+                "com.docker.network.bridge.enable_ip_masquerade": "true",
+                "com.docker.network.bridge.name": "docker_gwbridge"}
+        return self.daemon._create_bridge_network("docker_gwbridge", "docker_gwbridge", options=opts, icc=False)
+
+    def setup_ingress(self) -> None:
+        """At init/join: ingress-sbox with eth0 on the ingress overlay and eth1 on docker_gwbridge."""
+        gw = self.gwbridge()
+        host = self.daemon.host
+        ns = Namespace(host, "", label="ingress_sbox")
+        ns.sysctl["net.ipv6.conf.all.disable_ipv6"] = 1
+        ns.sysctl["net.ipv4.ip_forward"] = 1
+        lo = ns.links["lo"]
+        ns.add_addr(lo, IfAddr(ip("127.0.0.1"), 8, scope="host"))
+        ns.set_up(lo)
+        lo.qdisc = "noqueue"
+        host.docker_netns["ingress_sbox"] = ns  # type: ignore[attr-defined]
+        self.ingress_ns = ns
+        sn = self.cluster.ingress
+        self._join_overlay(sn, ns, "eth0", self.node.ingress_addr, "ingress-endpoint", "ingress-sbox")
+        sandbox = _NsOnly(ns)
+        self.daemon.connect_bridge(sandbox, gw, "eth1", default_route=True,  # type: ignore[arg-type]
+                                   endpoint_name="gateway_ingress-sbox", sandbox_key="ingress-sbox")
+
+    # --- tasks ----------------------------------------------------------------------------------------------
+    def run_task(self, t: Task) -> None:
+        if t.desired != "running":
+            return
+        clock = self.daemon.clock
+        t.state = "preparing"
+        t.since_ns = clock.wall_ns
+        clock.call_later(300 * MS + self.daemon.lab.rng.randrange(200 * MS), self._start_task, t)
+
+    def _start_task(self, t: Task) -> None:
+        if t.desired != "running":
+            return
+        svc = t.service
+        d = self.daemon
+        try:
+            image = d.image(svc.image)
+        except DockerError as e:
+            t.state = "rejected"
+            t.error = e.message.removeprefix("Error response from daemon: ")
+            t.since_ns = d.clock.wall_ns
+            return
+        c = d.new_container(image, name=f"{t.name}.{t.id}", cmd=svc.cmd or None,
+                            labels={"com.docker.swarm.service.name": svc.name, "com.docker.swarm.task.id": t.id,
+                                    "com.docker.swarm.node.id": self.node.id})
+        c.task = t
+        t.container = c
+        t.state = "starting"
+        sandbox_ns = c.sandbox.netns  # type: ignore[union-attr]
+        idx = 0
+        nets = [nid for nid in svc.networks]
+        if self.cluster.ingress.id in t.addrs:
+            nets = [self.cluster.ingress.id, *nets]
+        for nid in nets:
+            sn = self.cluster.networks[nid]
+            self.ensure_lb(sn)
+            ep = self._join_overlay(sn, sandbox_ns, f"eth{idx}", t.addrs[nid], c.name, c.id)
+            c.endpoints.append(ep)
+            idx += 1
+            if idx == 1 and not sn.ingress:
+                # overlay endpoints give no default gateway: docker_gwbridge comes right after (eth1)
+                d.connect_bridge(c, self.gwbridge(), f"eth{idx}", default_route=True,
+                                 endpoint_name=f"gateway_{c.sandbox_id[:12]}", sandbox_key=c.id)
+                idx += 1
+        if not nets:
+            d.connect_bridge(c, self.gwbridge(), "eth0", default_route=True,
+                             endpoint_name=f"gateway_{c.sandbox_id[:12]}", sandbox_key=c.id)
+        d.write_resolv_conf(c, embedded=True)
+        d.write_hosts(c)
+        d.start_embedded_dns(c)
+        d.start(c)
+        t.state = "running"
+        t.since_ns = d.clock.wall_ns
+
+    def stop_task(self, t: Task) -> None:
+        c = t.container
+        d = self.daemon
+        if c is not None and c.id in d.containers:
+            d.stop(c)
+            for ep in list(c.endpoints):
+                d.disconnect(c, ep)
+            if t.desired == "remove":
+                d.remove(c, force=True)
+        t.state = "shutdown"
+        t.since_ns = d.clock.wall_ns
+
+    def endpoint_removed(self, daemon: Daemon, ep: Endpoint) -> None:
+        sn = ep.network.extra.get("swarm")
+        if sn is not None:
+            self._announce(sn, ep, add=False)
+
+    def container_exited(self, daemon: Daemon, c: Container) -> None:
+        t = c.task
+        if t is None or t.desired != "running":
+            return
+        t.state = "complete" if c.exit_code == 0 else "failed"
+        t.error = "" if c.exit_code == 0 else f"task: non-zero exit ({c.exit_code})"
+        t.since_ns = daemon.clock.wall_ns
+        t.desired = "shutdown"
+        daemon.clock.call_later(5 * SEC, self.cluster.reconcile)
+
+    def service_removed(self, svc: Service) -> None:
+        for nid, vip in svc.vips.items():
+            ns = self.lb_ns.get(nid)
+            if ns is not None and "eth0" in ns.links:
+                ns.del_addr(ns.links["eth0"], vip, 32)
+
+    # --- load balancing --------------------------------------------------------------------------------------
+    def ensure_lb(self, sn: SwarmNetwork) -> None:
+        """The per-node load-balancer sandbox `lb_<id9>` (Docker 18.06+), holding every VIP of the network."""
+        if sn.ingress or sn.id in self.lb_ns:
+            return
+        self.instantiate(sn)
+        host = self.daemon.host
+        ns = Namespace(host, "", label=f"lb_{sn.id[:9]}")
+        ns.sysctl["net.ipv6.conf.all.disable_ipv6"] = 1
+        ns.sysctl["net.ipv4.ip_forward"] = 1
+        lo = ns.links["lo"]
+        ns.add_addr(lo, IfAddr(ip("127.0.0.1"), 8, scope="host"))
+        ns.set_up(lo)
+        host.docker_netns[f"lb_{sn.id[:9]}"] = ns  # type: ignore[attr-defined]
+        self.lb_ns[sn.id] = ns
+        addr = self.node.lb_addrs.get(sn.id) or sn.pool.allocate() or 0
+        self.node.lb_addrs[sn.id] = addr
+        ep = self._join_overlay(sn, ns, "eth0", addr, f"{sn.name}-endpoint", f"lb-{sn.name}")
+        self.lb_eps[sn.id] = ep
+        self.refresh_vips(sn)
+
+    def refresh_vips(self, sn: SwarmNetwork) -> None:
+        ns = self.lb_ns.get(sn.id)
+        if ns is None or "eth0" not in ns.links:
+            return
+        eth0 = ns.links["eth0"]
+        have = {a.addr for a in eth0.addrs}
+        for svc in self.cluster.services.values():
+            vip = svc.vips.get(sn.id)
+            if vip and vip not in have:
+                ns.add_addr(eth0, IfAddr(vip, 32))
+
+    # --- DNS -------------------------------------------------------------------------------------------------
+    def resolve(self, daemon: Daemon, net: Network, name: str) -> list[int] | None:
+        sn = net.extra.get("swarm")
+        if sn is None:
+            return None
+        tasks_prefix = "tasks."
+        for svc in self.cluster.services.values():
+            if sn.id not in svc.networks:
+                continue
+            live = [t for t in svc.tasks if t.desired == "running" and t.state == "running" and sn.id in t.addrs]
+            if name == svc.name:
+                if svc.endpoint_mode == "vip" and sn.id in svc.vips:
+                    return [svc.vips[sn.id]]
+                addrs = [t.addrs[sn.id] for t in live]
+                daemon.lab.rng.shuffle(addrs)
+                return addrs or None
+            if name == tasks_prefix + svc.name:
+                addrs = [t.addrs[sn.id] for t in live]
+                daemon.lab.rng.shuffle(addrs)
+                return addrs or None
+            for t in live:
+                if t.container is not None and name in (t.container.name, f"{t.name}.{t.id}"):
+                    return [t.addrs[sn.id]]
+        return None
+
+
+class _NsOnly:
+    """The little of a container that the bridge driver needs for the ingress sandbox."""
+
+    def __init__(self, ns: Namespace) -> None:
+        self.sandbox = self
+        self.netns = ns
+        self.endpoints: list[Endpoint] = []
+        self.name = "ingress-sbox"
+        self.id = "ingress-sbox"
+        self.sandbox_id = "ingress-sbox"
+
+
+def init_swarm(daemon: Daemon, advertise: str | None = None, *, default_pool: str = "10.0.0.0/8",
+               mask_len: int = 24, data_path_port: int = 4789) -> Cluster:
+    if daemon.swarm is not None:
+        raise daemon_error('This node is already part of a swarm. Use "docker swarm leave" to leave this swarm '
+                           "and join another one.")
+    addr = advertise or _default_addr(daemon)
+    cluster = Cluster(daemon.lab, default_pool=default_pool, mask_len=mask_len, data_path_port=data_path_port)
+    daemon.lab.swarms = getattr(daemon.lab, "swarms", []) + [cluster]  # type: ignore[attr-defined]
+    node = cluster.add_node(daemon, addr, "manager")
+    daemon.swarm.node = node
+    return cluster
+
+
+def _default_addr(daemon: Daemon) -> str:
+    eth0 = daemon.host.root_ns.links.get("eth0")
+    if eth0 is None or not eth0.addrs:
+        raise daemon_error("could not choose an IP address to advertise since this system has no address on "
+                           "interface eth0 - specify one with --advertise-addr")
+    return ip_str(eth0.addrs[0].addr)
+
+
+def join_swarm(daemon: Daemon, token: str, manager_addr: str) -> NodeInfo:
+    if daemon.swarm is not None:
+        raise daemon_error('This node is already part of a swarm. Use "docker swarm leave" to leave this swarm '
+                           "and join another one.")
+    host_part = manager_addr.rsplit(":", 1)[0]
+    cluster = None
+    for c in getattr(daemon.lab, "swarms", []):
+        for n in c.nodes.values():
+            if n.addr == host_part and n.role == "manager" and n.status == "ready":
+                cluster = c
+    if cluster is None:
+        raise daemon_error("Timeout was reached before node joined. The attempt to join the swarm will continue in "
+                           'the background. Use the "docker info" command to see the current swarm status of your '
+                           "node.")
+    if token == cluster.worker_token:
+        role = "worker"
+    elif token == cluster.manager_token:
+        role = "manager"
+    else:
+        if not token.startswith("SWMTKN-1-") or len(token) != 85:
+            raise daemon_error("invalid join token")
+        raise daemon_error("rpc error: code = InvalidArgument desc = A valid join token is necessary to join this "
+                           "cluster")
+    node = cluster.add_node(daemon, _default_addr(daemon), role)
+    return node
+
+
+def leave_swarm(daemon: Daemon, force: bool) -> None:
+    member = daemon.swarm
+    if member is None:
+        raise daemon_error("This node is not part of a swarm")
+    if member.is_manager and not force:
+        managers = [n for n in member.cluster.nodes.values() if n.role == "manager"]
+        if len(managers) == 1:
+            raise daemon_error("You are attempting to leave the swarm on a node that is participating as a manager. "
+                               "Removing the last manager erases all current state of the swarm. Use `--force` to "
+                               "ignore this message.")
+    cluster = member.cluster
+    for svc in cluster.services.values():
+        for t in svc.tasks:
+            if t.node_id == member.node.id and t.desired == "running":
+                member.stop_task(t)
+    member.node.status = "down"
+    daemon.swarm = None
+    for key in [k for k in daemon.host.docker_netns if k.startswith(("1-", "lb_")) or k == "ingress_sbox"]:  # type: ignore[attr-defined]
+        daemon.host.docker_netns.pop(key, None)  # type: ignore[attr-defined]
+    cluster.reconcile()
+
+
+__all__ = ["Cluster", "Member", "NodeInfo", "Service", "Task", "SwarmNetwork", "PublishedPort", "init_swarm",
+           "join_swarm", "leave_swarm", "NOT_MANAGER", "NOT_IN_SWARM", "ENGINE_VERSION", "TASK_STATES"]

@@ -1,0 +1,1 @@
+"""The `docker` CLI: argument parsing like docker/cli (cobra + pflag) and its output formats."""
