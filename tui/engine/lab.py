@@ -20,6 +20,8 @@ class Lab:
         self.clock = Clock(epoch_ns)
         self.hosts: dict[str, Host] = {}
         self.segments: dict[str, object] = {}
+        # id prefixes a scenario pins, consumed in creation order, by kind ("container@HOST", "service", ...)
+        self.pins: dict[str, list[str]] = {}
 
     def add_host(self, hostname: str, **kwargs: object) -> Host:
         host = Host(self, hostname, **kwargs)  # type: ignore[arg-type]

@@ -215,6 +215,7 @@ class Conn:
             opts = syn_options(syn_mss, self.tsval(), self.ts_recent if flags & ACK else 0, self.sack_ok,
                                self.ts_ok, self.rcv_wscale if self.ws_ok else None)
             win = min(self.rcv_wnd_init, 65535)
+            self.rcv_right = (self.rcv_nxt + win) & 0xFFFFFFFF
             ident = 0 if flags & ACK else self._next_id()  # a SYN-ACK leaves from the listener: id 0
         else:
             opts = ts_options(self.tsval(), self.ts_recent) if self.ts_ok else b""
@@ -328,8 +329,20 @@ class Conn:
         self.state = "CLOSED"
         self.error = why
         self._release()
-        if self.on_close:
-            self.on_close(self, why)
+        self._wake("close", why)
+
+    def _wake(self, kind: str, *args: Any) -> None:
+        """Tell the application, after the stack's own reaction (the ACK) has gone out.
+
+        The kernel queues data and wakes the reader; the reader runs later. Callbacks
+        are looked up when they run, so an application may change them in between.
+        """
+        self.clock.call_later(0, self._dispatch, kind, args)
+
+    def _dispatch(self, kind: str, args: tuple[Any, ...]) -> None:
+        cb = {"data": self.on_data, "close": self.on_close, "established": self.on_established}[kind]
+        if cb is not None:
+            cb(self, *args)
 
     def _release(self) -> None:
         for attr in ("timer", "delack", "tw_timer"):
@@ -406,10 +419,7 @@ class Conn:
                 return
             self._acked(ack, win)
             self.state = "ESTABLISHED"
-            if self.on_established:
-                self.on_established(self)
-            if self.state == "CLOSED":
-                return
+            self._wake("established")
         else:
             self._acked(ack, win)
             if self.state == "CLOSED":
@@ -430,6 +440,7 @@ class Conn:
             return
         self.irs = seq
         self.rcv_nxt = (seq + 1) & 0xFFFFFFFF
+        self.rcv_right = (self.rcv_nxt + min(self.rcv_wnd_init, 65535)) & 0xFFFFFFFF
         self.ts_ok = self.ts_ok and "ts" in opts
         self.sack_ok = self.sack_ok and "sackok" in opts
         self.ws_ok = self.ws_ok and "wscale" in opts
@@ -443,8 +454,7 @@ class Conn:
         self._acked(ack, win, scaled=False)
         self.state = "ESTABLISHED"
         self._emit(ACK)
-        if self.on_established:
-            self.on_established(self)
+        self._wake("established")
         self._push()
 
     def _set_mss(self, opts: dict[str, Any]) -> None:
@@ -557,10 +567,11 @@ class Conn:
             # the first data of a connection starts the delayed-ACK engine in quickack mode
             self.quick = min(MAX_QUICKACKS, max(2, self.rcv_wnd_init // (2 * max(self.mss, 1))))
         self.last_rcv = self.clock.now
-        if self.on_data:
-            self.on_data(self, data)
+        self._wake("data", data)
 
     def _ack_data(self, filled: bool) -> None:
+        if not self.ack_pending:
+            return
         if self.ooo or filled or (self.quick > 0 and not self.pingpong) or self.ack_pending >= 2 * self.mss:
             if self.quick > 0 and not self.pingpong:
                 self.quick -= 1
@@ -607,8 +618,7 @@ class Conn:
     def _report_eof(self) -> None:
         if not self.eof_reported:
             self.eof_reported = True
-            if self.on_close:
-                self.on_close(self, "")
+            self._wake("close", "")
 
     def _enter_time_wait(self) -> None:
         self.state = "TIME_WAIT"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.engine.clock import MS, SEC
 from tui.engine.docker.container import Container, ContainerSandbox
-from tui.engine.docker.ids import hex_id
+from tui.engine.docker.ids import hex_id, new_hex_id
 from tui.engine.docker.images import CATALOG, Image, find_image
 from tui.engine.docker.ipam import LOCAL_POOLS, Pool, SubnetAllocator, ip, ip_str
 from tui.engine.docker.names import random_name
@@ -79,8 +79,10 @@ class Daemon:
             "com.docker.network.bridge.name": "docker0",
             "com.docker.network.driver.mtu": "1500",
         })
-        self.networks_add(Network(hex_id(self.lab.rng), "host", "host", "local", self.clock.wall_ns))
-        self.networks_add(Network(hex_id(self.lab.rng), "none", "null", "local", self.clock.wall_ns))
+        self.networks_add(Network(new_hex_id(self.lab, f"network@{host.hostname}"), "host", "host", "local",
+                                  self.clock.wall_ns))
+        self.networks_add(Network(new_hex_id(self.lab, f"network@{host.hostname}"), "none", "null", "local",
+                                  self.clock.wall_ns))
 
     # --- basics ----------------------------------------------------------------------------------------
     @property
@@ -161,7 +163,8 @@ class Daemon:
             self.local_subnets.take(*subnet)
         pool = Pool(subnet[0], subnet[1])
         pool.reserve(pool.gateway)
-        net = Network(hex_id(self.lab.rng), name, "bridge", "local", self.clock.wall_ns, pool, options=options,
+        net = Network(new_hex_id(self.lab, f"network@{self.host.hostname}"), name, "bridge", "local",
+                      self.clock.wall_ns, pool, options=options,
                       labels=labels or {}, icc=icc, masquerade=masquerade, internal=internal, attachable=attachable)
         ns = self.host.root_ns
         br = Bridge(ns, bridge_name or "br-" + net.id[:12], docker_bridge_mac(self))
@@ -243,7 +246,7 @@ class Daemon:
         else:
             taken = {c.name for c in self.containers.values()}
             name = random_name(self.lab.rng, taken)
-        cid = hex_id(self.lab.rng)
+        cid = new_hex_id(self.lab, f"container@{self.host.hostname}")
         c = Container(cid, name, image, list(cmd) if cmd else list(image.entrypoint + image.cmd),
                       self.clock.wall_ns, labels=labels or {}, auto_remove=auto_remove)
         c.hostname = hostname or cid[:12]

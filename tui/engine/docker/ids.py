@@ -48,3 +48,24 @@ def peer_name(rng: random.Random) -> str:
 def veth_name(rng: random.Random) -> str:
     """libnetwork names host-side veths `veth` + 7 random hex characters."""
     return "veth" + f"{rng.getrandbits(28):07x}"
+
+
+def _take_pin(lab: object, kind: str) -> str:
+    pins: dict[str, list[str]] = getattr(lab, "pins", {})
+    queue = pins.get(kind)
+    return queue.pop(0) if queue else ""
+
+
+def new_hex_id(lab: object, kind: str) -> str:
+    """A 64-hex id; a scenario may pin its first characters (to replay a published transcript id for id)."""
+    rng = lab.rng  # type: ignore[attr-defined]
+    v = hex_id(rng)
+    prefix = _take_pin(lab, kind)
+    return (prefix + v[len(prefix):]) if prefix else v
+
+
+def new_swarm_id(lab: object, kind: str) -> str:
+    rng = lab.rng  # type: ignore[attr-defined]
+    v = swarm_id(rng)
+    prefix = _take_pin(lab, kind)
+    return (prefix + v[len(prefix):]) if prefix else v

@@ -16,8 +16,9 @@ SEED_HOSTS = [HostSpec("ip-10-0-2-197", "10.0.2.197/24", docker=True),
               HostSpec("ip-10-0-2-253", "10.0.2.253/24", docker=True)]
 
 
-def _lab(seed: int, hosts: list[HostSpec]) -> Lab:
+def _lab(seed: int, hosts: list[HostSpec], pins: dict[str, list[str]] | None = None) -> Lab:
     lab = Lab(seed)
+    lab.pins = {k: list(v) for k, v in (pins or {}).items()}
     seg = Segment(lab, "vpc", latency=240 * US, jitter=90 * US)
     lab.segments["vpc"] = seg
     for spec in hosts:
@@ -36,8 +37,9 @@ def two_nodes(seed: int) -> Lab:
     return _lab(seed, SEED_HOSTS)
 
 
-def _swarm(seed: int, hosts: list[HostSpec], ifindex: dict[str, int] | None = None) -> Lab:
-    lab = _lab(seed, hosts)
+def _swarm(seed: int, hosts: list[HostSpec], ifindex: dict[str, int] | None = None,
+           pins: dict[str, list[str]] | None = None) -> Lab:
+    lab = _lab(seed, hosts, pins)
     first = lab.hosts[hosts[0].hostname].docker  # type: ignore[attr-defined]
     cluster = init_swarm(first)
     lab.clock.advance(2 * SEC)
@@ -51,10 +53,21 @@ def _swarm(seed: int, hosts: list[HostSpec], ifindex: dict[str, int] | None = No
     return lab
 
 
+# The ids the seed note shows, so that its commands (`docker container exec d76 ...`) replay as written.
+SEED_PINS = {
+    "network@ip-10-0-2-197": ["70a89ff52b79", "abccda9ef314", "b1cfd68949f3", "f600df09a6f8"],
+    "swarm-network": ["v583qktkjzqd", "lr7ugdh1kdl2"],
+    "service": ["ic1ro2pbbymn"],
+    "task": ["6e65gy10az30", "wi1wl6v8zygk"],
+    "container@ip-10-0-2-197": ["d76", "559"],
+    "container@ip-10-0-2-253": ["d20"],
+}
+
+
 def swarm(seed: int) -> Lab:
-    # Pinned so that the first task container's interfaces get the seed's numbers
+    # ifindex counters pinned so that the first task container's interfaces get the seed's numbers
     # (16: eth0@if17 / 18: eth1@if19 on node1, 14: eth0@if15 / 16: eth1@if17 on node2).
-    return _swarm(seed, SEED_HOSTS, {"ip-10-0-2-197": 12, "ip-10-0-2-253": 10})
+    return _swarm(seed, SEED_HOSTS, {"ip-10-0-2-197": 12, "ip-10-0-2-253": 10}, pins=SEED_PINS)
 
 
 def swarm3(seed: int) -> Lab:
@@ -81,6 +94,7 @@ def build_from_file(path: Path, seed: int) -> Lab:
             raise ScenarioError(f"{path}: each host needs hostname and address")
         specs.append(HostSpec(str(h["hostname"]), str(h["address"]), docker=bool(h.get("docker", True)),
                               tcpdump_version=str(h.get("tcpdump", "4.9.3"))))
+    pins = data.get("pins") or None
     if data.get("swarm"):
-        return _swarm(seed, specs, data.get("ifindex") or None)
-    return _lab(seed, specs)
+        return _swarm(seed, specs, data.get("ifindex") or None, pins)
+    return _lab(seed, specs, pins)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tui.engine.clock import MS, SEC
 from tui.engine.docker.container import Container
 from tui.engine.docker.daemon import ENGINE_VERSION, Daemon, DockerError, daemon_error
-from tui.engine.docker.ids import hex_id, join_token, peer_name, swarm_id
+from tui.engine.docker.ids import hex_id, join_token, new_swarm_id, peer_name, swarm_id
 from tui.engine.docker.ipam import Pool, SubnetAllocator, ip, ip_str
 from tui.engine.docker.network import (
     Endpoint,
@@ -168,7 +168,7 @@ class Cluster:
             net, plen = got
         pool = Pool(net, plen, serial=True)
         pool.reserve(pool.gateway)
-        sn = SwarmNetwork(swarm_id(self.lab.rng), name, pool, self.next_vni(), self.lab.clock.wall_ns,
+        sn = SwarmNetwork(new_swarm_id(self.lab, "swarm-network"), name, pool, self.next_vni(), self.lab.clock.wall_ns,
                           attachable=attachable, ingress=ingress, encrypted=encrypted,
                           mtu=mtu or (OVERLAY_MTU - (26 if encrypted else 0)) // 4 * 4 if encrypted else (mtu or OVERLAY_MTU),
                           labels=labels or {}, options=options or {})
@@ -208,7 +208,7 @@ class Cluster:
 
     # --- membership -------------------------------------------------------------------------------------------
     def add_node(self, daemon: Daemon, addr: str, role: str) -> NodeInfo:
-        node = NodeInfo(swarm_id(self.lab.rng), daemon.host.hostname, addr, daemon, role=role,
+        node = NodeInfo(new_swarm_id(self.lab, "node"), daemon.host.hostname, addr, daemon, role=role,
                         created_ns=self.lab.clock.wall_ns, peer=peer_name(self.lab.rng))
         if not self.nodes:
             node.leader = True
@@ -295,7 +295,7 @@ class Cluster:
 
     def _new_task(self, svc: Service, slot: int, node: NodeInfo | None, schedule: bool = True) -> Task:
         now = self.lab.clock.wall_ns
-        t = Task(swarm_id(self.lab.rng), svc, slot, since_ns=now, created_ns=now)
+        t = Task(new_swarm_id(self.lab, "task"), svc, slot, since_ns=now, created_ns=now)
         svc.tasks.append(t)
         for nid in svc.networks:
             t.addrs[nid] = self.networks[nid].pool.allocate() or 0

@@ -195,7 +195,9 @@ def ping_cmd(ctx: Ctx) -> Generator[Any, Any, int]:
         return 1 if busybox else 2
     ns = ctx.sandbox.netns
     clock = ctx.clock
-    pid = getattr(ctx, "pid", 0) or ctx.sandbox.host.next_pid()
+    # the ICMP id is the pid (busybox, and iputils on a raw socket); containers count their own pids
+    next_pid = getattr(ctx.sandbox, "next_pid", None) or ctx.sandbox.host.next_pid
+    pid = getattr(ctx, "pid", 0) or next_pid()
     ident = pid & 0xFFFF
     while ident in ns.ping_sockets:
         ident = (ident + 1) & 0xFFFF

@@ -8,7 +8,7 @@ from typing import Any
 
 from tui.engine.clock import MS, SEC
 from tui.engine.docker.daemon import ENGINE_VERSION, Daemon, DockerError, daemon_error
-from tui.engine.docker.ids import swarm_id
+from tui.engine.docker.ids import new_swarm_id
 from tui.engine.docker.images import find_image
 from tui.engine.docker.ipam import ip_str
 from tui.engine.docker.swarm import (
@@ -298,7 +298,7 @@ def service_create(ctx: Ctx, d: Daemon, args: list[str]) -> Any:
                                "the ingress network \"ingress\"")
         nets.append(sn.id)
     name = p.str("name") or _random_service_name(d)
-    svc = Service(swarm_id(d.lab.rng), name, (img.ref if img else image_ref), p.args[1:], replicas, mode=mode,
+    svc = Service(new_swarm_id(d.lab, "service"), name, (img.ref if img else image_ref), p.args[1:], replicas, mode=mode,
                   networks=nets, ports=ports, endpoint_mode=em)
     c.create_service(svc)
     ctx.out(svc.id + "\n")
