@@ -337,7 +337,8 @@ class Namespace:
         if r is None:
             return None
         if r.type == "local":
-            return dst
+            # a local route's preferred source wins (127.0.0.11 is reached from 127.0.0.1), as in the kernel
+            return r.src if r.src is not None else dst
         if r.src is not None:
             return r.src
         return self.primary_addr(r.dev, r.via if r.via is not None else dst)
@@ -469,8 +470,18 @@ class Namespace:
                 self.tcp = TcpStack(self)
             self.tcp.receive(pkt, src, dst, off)
         elif proto == PROTO_ESP:
-            if self.host.lab and getattr(self, "esp_receive", None):
-                self.esp_receive(pkt, src, dst, off)  # type: ignore[attr-defined]
+            xfrm = getattr(self, "xfrm", None)
+            if xfrm is None:
+                return
+            total = data[l3 + 2] << 8 | data[l3 + 3]
+            seg = xfrm.decrypt(pkt, off, l3 + total)
+            if seg is None or len(seg) < 8:
+                return
+            # transport mode: the decrypted UDP segment continues as if it had arrived in the clear
+            hdr = ip_header(src, dst, PROTO_UDP, len(seg), data[l3 + 8], data[l3 + 4] << 8 | data[l3 + 5], False,
+                            data[l3 + 1])
+            pkt.data = data[:l3] + hdr + seg
+            self.local_deliver(link, pkt, 20)
 
     def _reassemble(self, pkt: Pkt, ihl: int) -> bytes | None:
         data = pkt.data

@@ -10,6 +10,7 @@ remote endpoint, so no ARP ever crosses VXLAN.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -414,6 +415,22 @@ class OverlaySandbox:
         br.qdisc = "noqueue"
         br.mac = vx.mac
         self._veths = 0
+        if sn.encrypted:
+            from tui.engine.esp import Xfrm
+
+            xfrm = Xfrm.of(root)
+            vx.encrypt = lambda ns, pkt, src, remote, seg: xfrm.encrypt_and_send(pkt, src, remote, seg)
+            self.key = hashlib.sha256(sn.id.encode()).digest()[:16]
+            for node in member.cluster.nodes.values():
+                if node is not member.node:
+                    self.add_sa(node.addr)
+
+    def add_sa(self, peer_addr: str) -> None:
+        """One SA pair per peer (libnetwork programs them when the peer appears in the network)."""
+        from tui.engine.esp import Xfrm
+
+        local = ip(self.member.node.addr)
+        Xfrm.of(self.member.daemon.host.root_ns).install_pair(local, ip(peer_addr), self.key)
 
     def add_port(self, dev: Any) -> None:
         """A veth end from the host namespace becomes `veth<N>` on br0."""

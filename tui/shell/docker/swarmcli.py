@@ -90,7 +90,14 @@ def swarm_join(ctx: Ctx, d: Daemon, args: list[str]) -> Generator[Any, Any, int]
     host_part = target.rsplit(":", 1)[0]
     port = target.rsplit(":", 1)[1] if ":" in target else "2377"
     reachable = _manager_reachable(d, host_part, int(port) if port.isdigit() else 2377)
+    if reachable is None:
+        yield 5 * MS
+        raise daemon_error('rpc error: code = Unavailable desc = connection error: desc = "transport: Error while '
+                           f'dialing dial tcp {host_part}:{port}: connect: connection refused"')
     if not reachable:
+        hint = getattr(ctx.shell, "expect_until", None)
+        if hint is not None:
+            hint(ctx.clock.now + 20 * SEC)
         yield 20 * SEC  # the join waits for the manager before giving up
         raise daemon_error("Timeout was reached before node joined. The attempt to join the swarm will continue in "
                            'the background. Use the "docker info" command to see the current swarm status of your '
@@ -101,8 +108,10 @@ def swarm_join(ctx: Ctx, d: Daemon, args: list[str]) -> Generator[Any, Any, int]
     return 0
 
 
-def _manager_reachable(d: Daemon, addr: str, port: int) -> bool:
-    """TCP 2377 must get through: a firewall rule that drops it on the manager makes the join time out."""
+def _manager_reachable(d: Daemon, addr: str, port: int) -> bool | None:
+    """TCP 2377 must get through: a firewall rule that drops it on the manager makes the join time out.
+
+    None: nothing listens there (connection refused)."""
     lab = d.lab
     for c in getattr(lab, "swarms", []):
         for n in c.nodes.values():
@@ -113,8 +122,10 @@ def _manager_reachable(d: Daemon, addr: str, port: int) -> bool:
                     text = " ".join(getattr(rule, "argv", []) or [])
                     if f"--dport {port}" in text and getattr(rule, "target", "") in ("DROP", "REJECT"):
                         blocked = True
-                return not blocked and port == 2377
-    return False
+                if blocked:
+                    return False
+                return True if port == 2377 else None
+    return None
 
 
 def swarm_leave(ctx: Ctx, d: Daemon, args: list[str]) -> int:

@@ -1,0 +1,105 @@
+"""Swarm behaviours a lesson relies on, each read off the simulated CLI as a learner would see it."""
+
+from __future__ import annotations
+
+import re
+
+from tui.engine.docker.scenarios import swarm, two_nodes
+from tui.shell import Shell
+
+
+def run(shell: Shell, *lines: str) -> str:
+    start = len(shell.terminal.text())
+    for line in lines:
+        shell.run_line(line, echo=True)
+    return shell.terminal.text()[start:]
+
+
+def test_init_join_with_a_token_from_command_substitution() -> None:
+    sh = Shell(two_nodes(seed=3), "ip-10-0-2-197")
+    out = run(sh, "docker swarm init --advertise-addr 10.0.2.197")
+    assert re.search(r"Swarm initialized: current node \([0-9a-z]{25}\) is now a manager\.", out)
+    assert re.search(r"    docker swarm join --token SWMTKN-1-[0-9a-z]{50}-[0-9a-z]{25} 10\.0\.2\.197:2377", out)
+    out = run(sh, "TOKEN=$(docker swarm join-token -q worker)",
+              "ssh ip-10-0-2-253 docker swarm join --token $TOKEN 10.0.2.197:2377")
+    assert "This node joined a swarm as a worker." in out
+    out = run(sh, "docker node ls")
+    rows = out.splitlines()[1:]
+    assert rows[0] == "ID                            HOSTNAME        STATUS    AVAILABILITY   MANAGER STATUS   ENGINE VERSION"
+    assert re.fullmatch(r"[0-9a-z]{25} \*   ip-10-0-2-197   Ready     Active         Leader           20\.10\.12", rows[1])
+    assert re.fullmatch(r"[0-9a-z]{25}     ip-10-0-2-253   Ready     Active                          20\.10\.12", rows[2])
+    out = run(sh, "docker network ls")
+    assert "docker_gwbridge   bridge    local" in out and "ingress           overlay   swarm" in out
+
+
+def test_errors_are_dockers() -> None:
+    sh = Shell(two_nodes(seed=3), "ip-10-0-2-197")
+    assert ('Error response from daemon: This node is not a swarm manager. Use "docker swarm init" or '
+            '"docker swarm join" to connect this node to swarm and try again.') in run(sh, "docker node ls")
+    out = run(sh, "ssh ip-10-0-2-253 docker swarm join --token SWMTKN-1-bogus 10.0.2.197:2377")
+    assert ('Error response from daemon: rpc error: code = Unavailable desc = connection error: desc = "transport: '
+            'Error while dialing dial tcp 10.0.2.197:2377: connect: connection refused"') in out
+    run(sh, "docker swarm init")
+    out = run(sh, "ssh ip-10-0-2-253 docker swarm join --token SWMTKN-1-bogus 10.0.2.197:2377")
+    assert "Error response from daemon: invalid join token" in out
+    out = run(sh, "docker swarm init")
+    assert ('Error response from daemon: This node is already part of a swarm. Use "docker swarm leave" to leave '
+            "this swarm and join another one.") in out
+    token = sh.lab.swarms[0].worker_token  # type: ignore[attr-defined]
+    run(sh, f"ssh ip-10-0-2-253 docker swarm join --token {token} 10.0.2.197:2377")
+    out = run(sh, "ssh ip-10-0-2-253 docker service ls")
+    assert ("Error response from daemon: This node is not a swarm manager. Worker nodes can't be used to view or "
+            "modify cluster state. Please run this command on a manager node or promote the current node to a "
+            "manager.") in out
+    out = run(sh, "docker network create -d overlay n1", "docker network create -d overlay n1")
+    assert "Error response from daemon: network with name n1 already exists" in out
+    out = run(sh, "docker container exec nope ls")
+    assert "Error response from daemon: No such container: nope" in out
+    out = run(sh, "docker frobnicate")
+    assert "docker: 'frobnicate' is not a docker command.\nSee 'docker --help'" in out
+    out = run(sh, "docker network inspect nope")
+    assert "[]" in out and "Error: No such network: nope" in out
+
+
+def test_drain_moves_the_task_and_keeps_a_shutdown_history_row() -> None:
+    sh = Shell(swarm(seed=5), "ip-10-0-2-197")
+    run(sh, "docker network create -d overlay net1",
+        "docker service create --name test --replicas 2 --network net1 busybox sleep 100000")
+    out = run(sh, "docker node update --availability drain ip-10-0-2-253", "sleep 5", "docker service ps test")
+    rows = [r for r in out.splitlines() if "test." in r]
+    assert len(rows) == 3
+    assert re.search(r"test\.2 .* ip-10-0-2-197 +Running +Running \d+ seconds ago", rows[1])
+    assert re.search(r" \\_ test\.2 .* ip-10-0-2-253 +Shutdown +Shutdown \d+ seconds ago", rows[2])
+    assert "Drain" in run(sh, "docker node ls")
+
+
+def test_blocking_4789_on_a_node_breaks_the_overlay_but_captures_still_see_requests() -> None:
+    sh = Shell(swarm(seed=0), "ip-10-0-2-197")
+    run(sh, "docker network create -d overlay my-swarm-net",
+        "docker service create --name test --replicas 2 --network my-swarm-net busybox sleep 100000")
+    run(sh, "ssh ip-10-0-2-253 iptables -I INPUT -p udp --dport 4789 -j DROP")
+    out = run(sh, "ssh ip-10-0-2-253 tcpdump -n -i eth0 -c 3 port 4789 &",
+              "docker exec $(docker ps -q) ping -c 3 -W 1 10.0.1.4", "wait")
+    assert "3 packets transmitted, 0 packets received, 100% packet loss" in out
+    requests = [ln for ln in out.splitlines() if "ICMP echo request" in ln]
+    assert len(requests) == 3  # they arrive on node2's eth0; netfilter drops them after the capture point
+    assert "echo reply" not in out
+
+
+def test_encrypted_overlay_puts_esp_on_the_wire_and_blocking_esp_breaks_only_it() -> None:
+    sh = Shell(swarm(seed=0), "ip-10-0-2-197")
+    run(sh, "docker network create -d overlay --opt encrypted secnet",
+        "docker network create -d overlay --subnet 10.0.9.0/24 plain",
+        "docker service create --name s --replicas 2 --network secnet --network plain busybox sleep 100000")
+    out = run(sh, "docker exec $(docker ps -q) ip a show eth0")
+    assert "mtu 1424" in out  # 1450 - 26 bytes of ESP, rounded down to a multiple of 4
+    mine = re.search(r"inet 10\.0\.1\.(\d+)/24", out).group(1)  # type: ignore[union-attr]
+    other = "4" if mine == "3" else "3"
+    out = run(sh, "ssh ip-10-0-2-253 tcpdump -n -i eth0 -c 2 esp or udp port 4789 &",
+              f"docker exec $(docker ps -q) ping -c 1 10.0.1.{other}", "wait")
+    esp = [ln for ln in out.splitlines() if "ESP(spi=0x" in ln]
+    assert len(esp) == 2 and "VXLAN" not in out
+    assert re.search(r"IP 10\.0\.2\.197 > 10\.0\.2\.253: ESP\(spi=0x[0-9a-f]{8},seq=0x1\), length \d+", esp[0])
+    run(sh, "ssh ip-10-0-2-253 iptables -I INPUT -p esp -j DROP")
+    assert "100% packet loss" in run(sh, f"docker exec $(docker ps -q) ping -c 1 -W 1 10.0.1.{other}")
+    assert " 0% packet loss" in run(sh, f"docker exec $(docker ps -q) ping -c 1 10.0.9.{other}")
