@@ -435,37 +435,64 @@ class Vxlan(Link):
         self.udpcsum = True
         self.qdisc = "noqueue"
         self.underlay: Namespace = ns  # the socket stays where the device was created (link-netns)
-        self.vfdb: list[VxlanFdb] = []
+        # the device's own FDB: MAC -> entries (several for the all-zeros default, one per remote)
+        self.vfdb: dict[bytes, list[VxlanFdb]] = {}
         self.encrypt = None  # set by the overlay driver for encrypted networks
         self.header = b"\x08\x00\x00\x00" + (vni << 8).to_bytes(4, "big")  # RFC 7348: flags I, VNI
         if remote is not None:
-            self.vfdb.append(VxlanFdb(ZERO_MAC, remote, dev, permanent=True))
+            self.fdb_add(VxlanFdb(ZERO_MAC, remote, dev, permanent=True))
 
     @property
     def operstate(self) -> str:
         return "UNKNOWN" if self.admin_up else "DOWN"
 
+    def fdb_add(self, entry: VxlanFdb, replace: bool = False) -> None:
+        if replace or entry.mac not in self.vfdb:
+            self.vfdb[entry.mac] = [entry]
+        else:
+            self.vfdb[entry.mac].append(entry)
+
+    def fdb_del(self, mac: bytes, dst: int | None = None) -> bool:
+        entries = self.vfdb.get(mac)
+        if not entries:
+            return False
+        keep = [e for e in entries if dst is not None and e.dst != dst]
+        if len(keep) == len(entries):
+            return False
+        if keep:
+            self.vfdb[mac] = keep
+        else:
+            del self.vfdb[mac]
+        return True
+
     def fdb_for(self, mac: bytes) -> list[VxlanFdb]:
-        hits = [e for e in self.vfdb if e.mac == mac]
+        hits = self.vfdb.get(mac)
+        if not hits:
+            return []
         now = self.ns.clock.now
         live = [e for e in hits if e.permanent or now - e.updated <= self.ageing * SEC]
         if len(live) != len(hits):
-            self.vfdb = [e for e in self.vfdb if e not in hits or e in live]
+            if live:
+                self.vfdb[mac] = live
+            else:
+                del self.vfdb[mac]
         return live
 
     def fdb_for_display(self) -> list[VxlanFdb]:
         now = self.ns.clock.now
-        return [e for e in self.vfdb if e.permanent or now - e.updated <= self.ageing * SEC]
+        return [e for entries in self.vfdb.values() for e in entries
+                if e.permanent or now - e.updated <= self.ageing * SEC]
 
     def learn(self, mac: bytes, remote: int) -> None:
         now = self.ns.clock.now
-        for e in self.vfdb:
-            if e.mac == mac:
-                if not e.permanent:
-                    e.dst = remote
-                    e.updated = now
-                return
-        self.vfdb.append(VxlanFdb(mac, remote, updated=now))
+        entries = self.vfdb.get(mac)
+        if entries:
+            e = entries[0]
+            if not e.permanent:
+                e.dst = remote
+                e.updated = now
+            return
+        self.vfdb[mac] = [VxlanFdb(mac, remote, updated=now)]
 
     def _transmit(self, pkt: Pkt) -> None:
         data = pkt.data

@@ -10,7 +10,14 @@ factories that the Docker model calls when a container starts.
 from __future__ import annotations
 
 from tui.engine.apps.dns import EmbeddedResolver, getaddrinfo
-from tui.engine.apps.http import HttpRequest, HttpResult, HttpServer, http_get, nginx_server, whoami_server
+from tui.engine.apps.http import (
+    HttpRequest,
+    HttpResult,
+    HttpServer,
+    http_get,
+    nginx_server,
+    whoami_server,
+)
 
 __all__ = [
     "EmbeddedResolver",

@@ -65,6 +65,7 @@ class Daemon:
         host.docker_netns = {}  # type: ignore[attr-defined]
         self.networks: dict[str, Network] = {}
         self.containers: dict[str, Container] = {}
+        self._by_name: dict[str, Container] = {}
         self.images: dict[str, Image] = {}
         self.local_subnets = SubnetAllocator(LOCAL_POOLS)
         self.swarm: Any = None  # the node's swarm membership (tui.engine.docker.swarm)
@@ -135,9 +136,9 @@ class Daemon:
         return nets
 
     def find_container(self, ref: str) -> Container | None:
-        for c in self.containers.values():
-            if c.id == ref or c.name == ref or c.name == ref.lstrip("/"):
-                return c
+        c = self.containers.get(ref) or self._by_name.get(ref.lstrip("/"))
+        if c is not None:
+            return c
         hits = [c for c in self.containers.values() if c.id.startswith(ref)]
         if len(hits) > 1:
             raise daemon_error(f"multiple IDs found with provided prefix: {ref}")
@@ -238,14 +239,13 @@ class Daemon:
     def new_container(self, image: Image, *, name: str | None, cmd: list[str] | None, hostname: str | None = None,
                       labels: dict[str, str] | None = None, auto_remove: bool = False) -> Container:
         if name is not None:
-            for c in self.containers.values():
-                if c.name == name:
+            c = self._by_name.get(name)
+            if c is not None:
                     raise daemon_error(f'Conflict. The container name "/{name}" is already in use by container '
                                        f'"{c.id}". You have to remove (or rename) that container to be able to '
                                        "reuse that name.", 125)
         else:
-            taken = {c.name for c in self.containers.values()}
-            name = random_name(self.lab.rng, taken)
+            name = random_name(self.lab.rng, set(self._by_name))
         cid = new_hex_id(self.lab, f"container@{self.host.hostname}")
         c = Container(cid, name, image, list(cmd) if cmd else list(image.entrypoint + image.cmd),
                       self.clock.wall_ns, labels=labels or {}, auto_remove=auto_remove)
@@ -264,6 +264,7 @@ class Daemon:
         c.sandbox = ContainerSandbox(self.host, ns, fs, c.hostname, image.tools, c)
         fs.write("/etc/hosts", b"127.0.0.1\tlocalhost\n")
         self.containers[cid] = c
+        self._by_name[name] = c
         return c
 
     def write_resolv_conf(self, c: Container, embedded: bool) -> None:
@@ -492,6 +493,8 @@ class Daemon:
         for host_port, cport, proto in list(c.ports):
             self._unpublish(c, host_port, cport, proto)
         self.containers.pop(c.id, None)
+        if self._by_name.get(c.name) is c:
+            del self._by_name[c.name]
         self.host.docker_netns.pop(c.sandbox_id[:12], None)  # type: ignore[attr-defined]
 
     def _unpublish(self, c: Container, host_port: int, cport: int, proto: str) -> None:

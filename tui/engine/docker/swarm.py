@@ -146,6 +146,8 @@ class Cluster:
         self.subnets = SubnetAllocator([(base, int(plen), mask_len)])
         self.data_path_port = data_path_port
         self._vni = 4095
+        self._load: dict[str, dict[str, int]] = {}  # service id -> node id -> running tasks
+        self._node_load: dict[str, int] = {}
         self.ingress = self._create_network("ingress", ingress=True)
 
     # --- allocation ----------------------------------------------------------------------------------------
@@ -316,17 +318,20 @@ class Cluster:
             t.error = "no suitable node (1 node not available for new tasks)"
             return
         svc = t.service
+        per_service = self._load.setdefault(svc.id, {})
 
         def load(n: NodeInfo) -> tuple[int, int, str]:
-            mine = sum(1 for x in svc.tasks if x.desired == "running" and x.node_id == n.id)
-            total = sum(1 for s in self.services.values() for x in s.tasks if x.desired == "running" and x.node_id == n.id)
-            return (mine, total, n.hostname)
+            # spread: fewest tasks of this service first, then fewest tasks overall (swarmkit's default)
+            return (per_service.get(n.id, 0), self._node_load.get(n.id, 0), n.hostname)
 
         node = min(nodes, key=load)
         self._assign(t, node)
 
     def _assign(self, t: Task, node: NodeInfo) -> None:
         t.node_id = node.id
+        per_service = self._load.setdefault(t.service.id, {})
+        per_service[node.id] = per_service.get(node.id, 0) + 1
+        self._node_load[node.id] = self._node_load.get(node.id, 0) + 1
         t.state = "assigned"
         t.since_ns = self.lab.clock.wall_ns
         for nid in t.service.networks:
@@ -337,6 +342,10 @@ class Cluster:
         self.lab.clock.call_later(80 * MS, member.run_task, t)
 
     def _shutdown_task(self, t: Task, why: str) -> None:
+        if t.desired == "running" and t.node_id:
+            per_service = self._load.setdefault(t.service.id, {})
+            per_service[t.node_id] = max(0, per_service.get(t.node_id, 0) - 1)
+            self._node_load[t.node_id] = max(0, self._node_load.get(t.node_id, 0) - 1)
         t.desired = "shutdown" if why == "shutdown" else "remove"
         node = self.nodes.get(t.node_id)
         if node is not None and node.daemon.swarm is not None:
@@ -445,12 +454,11 @@ class OverlaySandbox:
     def program_peer(self, addr: int, mac: bytes, vtep: int) -> None:
         """What libnetwork's peerAdd does: a permanent neighbour and a self FDB entry on vxlan0."""
         self.ns.neigh.add_static("vxlan0", addr, mac)
-        self.vx.vfdb = [e for e in self.vx.vfdb if e.mac != mac]
-        self.vx.vfdb.append(VxlanFdb(mac, vtep, permanent=True))
+        self.vx.fdb_add(VxlanFdb(mac, vtep, permanent=True), replace=True)
 
     def remove_peer(self, addr: int, mac: bytes) -> None:
         self.ns.neigh.delete("vxlan0", addr)
-        self.vx.vfdb = [e for e in self.vx.vfdb if e.mac != mac]
+        self.vx.fdb_del(mac)
 
 
 class Member:

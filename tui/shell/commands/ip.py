@@ -915,25 +915,23 @@ def bridge_fdb(ctx: Ctx, ns: Namespace, rest: list[str]) -> int:
         from tui.engine.links import VxlanFdb
 
         if cmd.startswith("del"):
-            before = len(link.vfdb)
-            link.vfdb = [e for e in link.vfdb if not (e.mac == mac and (dst is None or e.dst == dst))]
-            if len(link.vfdb) == before:
+            if not link.fdb_del(mac, dst):
                 ctx.err("RTNETLINK answers: No such file or directory\n")
                 return 2
             return 0
         if dst is None:
             ctx.err("RTNETLINK answers: Invalid argument\n")
             return 2
-        exists = [e for e in link.vfdb if e.mac == mac]
+        exists = list(link.vfdb.get(mac, []))
         if cmd == "add" and exists:
             ctx.err("RTNETLINK answers: File exists\n")
             return 2
         if cmd == "replace":
-            link.vfdb = [e for e in link.vfdb if e.mac != mac]
+            link.fdb_del(mac)
         if any(e.dst == dst for e in exists):
             ctx.err("RTNETLINK answers: File exists\n")
             return 2
-        link.vfdb.append(VxlanFdb(mac, dst, permanent=True, updated=ns.clock.now))
+        link.fdb_add(VxlanFdb(mac, dst, permanent=True, updated=ns.clock.now))
         return 0
     if cmd not in ("show", "list", "ls", "s"):
         ctx.err(f'Command "{cmd}" is unknown, try "bridge fdb help".\n')
