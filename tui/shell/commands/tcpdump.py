@@ -7,7 +7,6 @@ printer in :mod:`tui.shell.formats.tcpdump`, which matches the real binary.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Generator
 from typing import Any
 
@@ -132,8 +131,14 @@ def _printer(ctx: Ctx, opts: Options) -> Any:
     from tui.shell.formats.tcpdump import TcpdumpPrinter
 
     resolve = None if opts.numeric else host_resolver(ctx)
+    links = ctx.sandbox.netns.by_index
+
+    def ifname(index: int) -> str | None:
+        link = links.get(index)
+        return link.name if link is not None else None
+
     return TcpdumpPrinter(numeric=bool(opts.numeric), show_ether=opts.ether, verbose=opts.verbose,
-                          resolve=resolve, services=not opts.numeric)
+                          resolve=resolve, services=not opts.numeric, ifname=ifname)
 
 
 def host_resolver(ctx: Ctx) -> Any:
@@ -285,33 +290,47 @@ def printer_show_ether(printer: Any) -> bool:
 
 
 def write_records(ctx: Ctx, path: str, records: Any, linktype: int, snaplen: int) -> None:
-    from tui.engine.pcap import pcap_bytes
+    from tui.engine.pcap import encode_pcap
 
-    data = pcap_bytes(((r.t_wall, to_link_frame(r, linktype)) for r in records), linktype, snaplen)
+    data = encode_pcap(((r.t_wall, to_link_frame(r, linktype)) for r in records), linktype, snaplen)
     ctx.sandbox.fs.write(ctx.sandbox.fs.norm(path), data)
 
 
 def read_file(ctx: Ctx, opts: Options, filt: Any, v49: bool) -> int:
-    from tui.engine.pcap import PcapError, parse_pcap
+    from tui.engine.bpf import FilterError, compile_filter
+    from tui.engine.pcap import PcapError, decode_pcap, linktype_description
 
-    path = ctx.sandbox.fs.norm(opts.read or "")
-    data = ctx.sandbox.fs.read(path) if opts.read != "-" else (ctx.stdin or "").encode("latin-1")
+    name = opts.read or ""
+    data = ctx.sandbox.fs.read(ctx.sandbox.fs.norm(name)) if name != "-" else (ctx.stdin or "").encode("latin-1")
     if data is None:
-        ctx.err(f"tcpdump: {opts.read}: No such file or directory\n")
+        ctx.err(f"tcpdump: {name}: No such file or directory\n")
         return 1
+    error: PcapError | None = None
     try:
-        linktype, records = parse_pcap(io.BytesIO(data))
+        contents = decode_pcap(data)
+        linktype, snaplen, records = contents.linktype, contents.snaplen, contents.records
     except PcapError as e:
-        ctx.err(f"tcpdump: {e}\n" if not str(e).startswith(opts.read or "") else f"tcpdump: {e}\n")
-        return 1
-    name = LINK_NAMES.get(linktype, str(linktype))
-    ctx.err(f"reading from file {opts.read}, link-type {name}"
-            + ("\n" if v49 else f", snapshot length {opts.snaplen}\n"))
+        if not e.in_loop or e.linktype is None:
+            ctx.err(f"tcpdump: {name}: {e.message}\n")
+            return 1
+        error = e
+        linktype, snaplen, records = e.linktype, e.snaplen, e.records
+    expr = " ".join(opts.expr)
+    if expr.strip() and linktype != LINKTYPE_ETHERNET:
+        try:
+            filt = compile_filter(expr, linktype)
+        except FilterError as e:
+            ctx.err(f"tcpdump: {e}\n")
+            return 1
+    ctx.err(f"reading from file {name}, link-type {linktype_description(linktype)}"
+            + ("\n" if v49 else f", snapshot length {snaplen}\n"))
+    if linktype == LINKTYPE_LINUX_SLL2 and not v49:
+        ctx.err("Warning: interface names might be incorrect\n")
     printer = _printer(ctx, opts)
     n = 0
     lines = []
     for ts, frame in records:
-        if filt is not None and linktype == LINKTYPE_ETHERNET and not filt(frame):
+        if filt is not None and not filt(frame):
             continue
         lines.append(printer.format(ts, frame, linktype))
         n += 1
@@ -319,4 +338,7 @@ def read_file(ctx: Ctx, opts: Options, filt: Any, v49: bool) -> int:
             break
     if lines:
         ctx.out("\n".join(lines) + "\n")
+    if error is not None:
+        ctx.err(f"tcpdump: pcap_loop: {error.message}\n")
+        return 1
     return 0
