@@ -47,9 +47,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     tune_gc()
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
-    if func is None:
-        return cmd_player(args)
-    return func(args)
+    try:
+        if func is None:
+            return cmd_player(args)
+        return func(args)
+    except BrokenPipeError:
+        # the reader went away (`overlaylab shell ... | head`): stop quietly, as command-line tools do
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except KeyboardInterrupt:
+        return 130
 
 
 def cmd_player(_args: argparse.Namespace) -> int:
