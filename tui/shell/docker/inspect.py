@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from tui.engine.docker.daemon import Daemon
@@ -15,37 +14,22 @@ def mac_str(b: bytes) -> str:
     return ":".join(f"{x:02x}" for x in b)
 
 
-def go_json(obj: Any) -> str:
-    try:
-        from tui.shell.formats.dockerjson import indent_json
-
-        return indent_json(obj)
-    except ImportError:
-        text = json.dumps(obj, indent=4, ensure_ascii=False)
-        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def print_inspect(ctx: Any, objs: list[dict[str, Any]], fmt: str) -> int:
-    if fmt:
-        from tui.shell.formats import gotemplate
+    """The CLI's inspector: the daemon's JSON indented, or `-f` run on each object (missing keys are errors)."""
+    from tui.shell.formats import gotemplate
+    from tui.shell.formats.dockerjson import indent_json
 
+    if fmt:
         for o in objs:
             try:
-                ctx.out(gotemplate.render(fmt, o) + "\n")
+                ctx.out(gotemplate.render(fmt, o, missingkey="error") + "\n")
             except gotemplate.TemplateError as e:
-                ctx.err(f"{e}\n")
+                # docker/cli's inspector wraps both parse and execution errors this way
+                ctx.err(f"Template parsing error: {e.go_message}\n")
                 return 1
         return 0
-    if not objs:
-        ctx.out("[]\n")
-        return 0
-    body = ",\n".join(_indent(go_json(o)) for o in objs)
-    ctx.out("[\n" + body + "\n]\n")
+    ctx.out(indent_json(objs))
     return 0
-
-
-def _indent(text: str) -> str:
-    return "\n".join("    " + ln for ln in text.splitlines())
 
 
 def network_json(d: Daemon, n: Network) -> dict[str, Any]:

@@ -6,15 +6,23 @@ output *and* the same error text (`template: :1:2: executing "" at <.Nope>: ...`
 Targets Go 1.18+ semantics (newlines inside actions, `{{break}}`/`{{continue}}`,
 short-circuit `and`/`or`, `else with`); docker/cli's funcs come from cli/templates.
 
-Data model: dict = Go map (field access by exact key), list/tuple = slice, str, int,
-float (float64), bool, None = a nil interface value (what a JSON `null` decodes to).
-`GoStruct` stands for a Go struct: unknown fields are errors, callables are methods, and
-it may carry a `String()` text and its own JSON form (e.g. a `time.Time`).
+Data model: dict = Go map (field access by exact key, printed `map[k:v]` sorted),
+list/tuple = slice, str, int, float (float64), bool, None = a nil interface value (what
+a JSON `null` decodes to). `{{json}}` keeps a dict's insertion order (the daemon's struct
+order); mark Go maps with `dockerjson.GoMap` to get sorted keys. `GoStruct` stands for a
+Go struct: unknown fields are errors, callables are methods, and it may carry a
+`String()` text and its own JSON form (e.g. a `time.Time`).
+
+docker inspect runs the template on its typed struct and, when that fails, again on the
+raw JSON with `missingkey=error`; callers emulate the second step with
+`render(..., missingkey="error")`. Every docker template error reads
+`template parsing error: <Go error>`, which is `str(TemplateError)`.
 """
 
 from __future__ import annotations
 
 import inspect
+import math
 import unicodedata
 import urllib.parse
 from collections.abc import Callable
@@ -194,17 +202,14 @@ class _Spec:
 _PLAIN = _Spec()
 
 
-def _pad(text: str, spec: _Spec, numeric: bool = False) -> str:
+def _pad(text: str, spec: _Spec) -> str:
+    """Pad to the width in runes, as fmt does (zeros only when the 0 flag is set)."""
     if spec.width is None or spec.width <= len(text):
         return text
     n = spec.width - len(text)
     if spec.minus:
         return text + " " * n
-    if spec.zero:
-        if numeric and text[:1] in "+- ":
-            return text[0] + "0" * n + text[1:]
-        return "0" * n + text
-    return " " * n + text
+    return ("0" if spec.zero else " ") * n + text
 
 
 def _sign(neg: bool, spec: _Spec) -> str:
@@ -218,9 +223,7 @@ def _fmt_int(n: int, verb: str, spec: _Spec) -> str | None:
         digits = str(abs(n))
     elif verb in "xX":
         digits = format(abs(n), "x" if verb == "x" else "X")
-    elif verb == "o":
-        digits = format(abs(n), "o")
-    elif verb == "O":
+    elif verb in "oO":
         digits = format(abs(n), "o")
     elif verb == "b":
         digits = format(abs(n), "b")
@@ -250,12 +253,14 @@ def _fmt_int(n: int, verb: str, spec: _Spec) -> str | None:
 
 
 def _fmt_float(f: float, verb: str, spec: _Spec) -> str | None:
-    if verb not in "veEfFgGbxX":
+    if verb not in "veEfFgG":
         return None
     if f != f or f in (float("inf"), float("-inf")):
-        text = "NaN" if f != f else ("-Inf" if f < 0 else "+Inf")
-        if f == f and f > 0 and not spec.plus:
-            text = "+Inf" if verb == "v" or spec.plus else "+Inf"
+        # Infinities keep their sign; NaN gets one only when asked. Never zero padded.
+        if f != f:
+            text = "+NaN" if spec.plus else (" NaN" if spec.space else "NaN")
+        else:
+            text = "-Inf" if f < 0 else "+Inf"
         return _pad(text, _Spec(minus=spec.minus, width=spec.width))
     neg = f < 0 or (f == 0 and str(f).startswith("-"))
     a = abs(f)
@@ -264,15 +269,13 @@ def _fmt_float(f: float, verb: str, spec: _Spec) -> str | None:
         if verb == "G":
             body = body.upper()
     elif verb in "gG":
-        body = "%.*g" % (max(spec.prec or 0, 1) if spec.prec != 0 else 1, a)
+        body = f"{a:.{spec.prec}g}"
         body = body.upper() if verb == "G" else body
     elif verb in "eE":
-        body = "%.*e" % (6 if spec.prec is None else spec.prec, a)
+        body = f"{a:.{6 if spec.prec is None else spec.prec}e}"
         body = body.upper() if verb == "E" else body
-    elif verb in "fF":
-        body = "%.*f" % (6 if spec.prec is None else spec.prec, a)
     else:
-        body = float.hex(a) if verb in "xX" else str(a)
+        body = f"{a:.{6 if spec.prec is None else spec.prec}f}"
     text = _sign(neg, spec) + body
     if spec.zero and not spec.minus and spec.width and spec.width > len(text):
         head = _sign(neg, spec)
@@ -526,8 +529,7 @@ class _Lexer:
 
     def next(self) -> str:
         if self.pos >= len(self.text):
-            self.pos = len(self.text) + 1  # remember we hit EOF so backup() is exact
-            return ""
+            return ""  # EOF: nothing consumed (only called before backup() on non-EOF)
         ch = self.text[self.pos]
         self.pos += 1
         return ch
@@ -669,7 +671,7 @@ class _Lexer:
             return self.lex_variable
         elif ch == "'":
             return self.lex_char
-        elif ch == "." and not ("0" <= self.peek() <= "9" and self.peek() != ""):
+        elif ch == "." and self.peek() != "" and not ("0" <= self.peek() <= "9"):
             return self.lex_field
         elif ch in "+-." or "0" <= ch <= "9":
             self.backup()
@@ -887,33 +889,47 @@ def _go_unquote(lit: str) -> str:
     return "".join(out)
 
 
-def _parse_go_int(text: str) -> int | None:
-    """strconv.ParseInt(text, 0, 64)-style parse (prefixes, underscores); None if invalid."""
-    s = text
-    neg = False
+def _underscore_ok(s: str) -> bool:
+    """Go's rule: underscores only between digits, or right after a base prefix."""
     if s[:1] in "+-":
-        neg = s[0] == "-"
         s = s[1:]
-    base = 10
-    body = s
-    low = s.lower()
-    if low.startswith("0x"):
+    saw = "^"
+    i = 0
+    hexa = len(s) >= 2 and s[0] == "0" and s[1] in "xX"
+    if len(s) >= 2 and s[0] == "0" and s[1] in "xXbBoO":
+        i, saw = 2, "0"
+    for c in s[i:]:
+        if "0" <= c <= "9" or (hexa and c in "abcdefABCDEF"):
+            saw = "0"
+        elif c == "_":
+            if saw != "0":
+                return False
+            saw = "_"
+        else:
+            if saw == "_":
+                return False
+            saw = "!"
+    return saw != "_"
+
+
+def _parse_go_int(text: str) -> int | None:
+    """strconv.ParseInt(text, 0, 64)-style parse (base prefixes, underscores)."""
+    if not text or not _underscore_ok(text):
+        return None
+    s = text.replace("_", "")
+    neg = s[:1] == "-"
+    if s[:1] in "+-":
+        s = s[1:]
+    base, body = 10, s
+    if s[:2] in ("0x", "0X"):
         base, body = 16, s[2:]
-    elif low.startswith("0o"):
+    elif s[:2] in ("0o", "0O"):
         base, body = 8, s[2:]
-    elif low.startswith("0b"):
+    elif s[:2] in ("0b", "0B"):
         base, body = 2, s[2:]
     elif len(s) > 1 and s[0] == "0":
         base, body = 8, s[1:]
-    if "_" in body:
-        # Underscores only between digits, or right after a base prefix.
-        check = ("_" + body) if base != 10 else body
-        if base == 8 and not low.startswith("0o"):
-            check = "0" + body
-        if check.startswith("__") or check.endswith("_") or "__" in check or (base == 10 and check.startswith("_")):
-            return None
-        body = body.replace("_", "")
-    if not body:
+    if not body or not body.isascii() or not body.isalnum():
         return None
     try:
         v = int(body, base)
@@ -923,6 +939,8 @@ def _parse_go_int(text: str) -> int | None:
 
 
 def _parse_go_float(text: str) -> float | None:
+    if not text or not _underscore_ok(text):
+        return None
     s = text.replace("_", "")
     try:
         if s.lower().lstrip("+-").startswith("0x"):
@@ -943,7 +961,7 @@ _INT64_MIN, _INT64_MAX, _UINT64_MAX = -(1 << 63), (1 << 63) - 1, (1 << 64) - 1
 
 
 class _Node:
-    pos: int = 0
+    pos: int  # character index of the node's first token, for error locations
 
     def __str__(self) -> str:  # pragma: no cover - every node overrides
         return ""
@@ -1543,7 +1561,7 @@ class _Parser:
 def _simplify_complex(n: _Number) -> None:
     if n.complex_val.imag == 0:
         n.is_float, n.float_val = True, n.complex_val.real
-        if n.float_val == int(n.float_val):
+        if math.isfinite(n.float_val) and n.float_val == int(n.float_val):
             n.is_int = n.is_uint = True
             n.int_val = int(n.float_val)
             n.is_uint = n.int_val >= 0
@@ -1564,7 +1582,7 @@ def _parse(text: str) -> dict[str, _List]:
     except _ParseError as e:
         raise TemplateError(str(e), "parse") from None
     except RecursionError:
-        raise TemplateError("template: :1: too deeply nested", "parse") from None
+        raise TemplateError("template: :1: max expression depth exceeded", "parse") from None
 
 
 # ---------------------------------------------------------------------------------------
@@ -1614,7 +1632,7 @@ def _fn_index(item: Any, *indexes: Any) -> Any:
         elif isinstance(item, dict) and not isinstance(item, GoStruct):
             index = _indirect_iface(index)
             if index is _INVALID:
-                index = ""
+                raise _CallError("value is nil; should be of type string")
             if not isinstance(index, str):
                 raise _CallError(f"value has type {_type_name(index)}; should be string")
             item = item[index] if index in item else getattr(item, "go_zero", None)
@@ -1744,7 +1762,7 @@ def _eval_args(args: tuple[Any, ...]) -> str:
 
 def _html_escape(*args: Any) -> str:
     s = _eval_args(args)
-    table = {'"': "&#34;", "'": "&#39;", "&": "&amp;", "<": "&lt;", ">": "&gt;", "\0": "\ufffd"}
+    table = {'"': "&#34;", "'": "&#39;", "&": "&amp;", "<": "&lt;", ">": "&gt;"}
     return "".join(table.get(c, c) for c in s)
 
 
@@ -1883,7 +1901,6 @@ _HEADER_FUNCS: dict[str, _Func] = {
 }
 
 
-@lru_cache(maxsize=128)
 def _method_func(fn: Callable[..., Any]) -> _Func:
     try:
         params = list(inspect.signature(fn).parameters.values())
@@ -1960,6 +1977,8 @@ class _Exec:
 
     # walking
     def execute(self, data: Any) -> str:
+        if data is None:  # reflect.ValueOf(nil): the invalid Value, not a nil interface
+            data = _INVALID
         root = self.trees.get("")
         self.vars = [["$", data]]
         if root is None:
@@ -2367,13 +2386,7 @@ def format_rows(
     A row that fails stops everything: nothing is printed and TemplateError is raised.
     """
     is_table, final = prepare_format(fmt)
-    trees_error: TemplateError | None = None
-    try:
-        _parse(final)
-    except TemplateError as e:
-        trees_error = e
-    if trees_error is not None:
-        raise trees_error
+    _parse(final)  # a template that does not parse fails before any row
     lines: list[str] = []
     for row in rows:
         out, err = _execute(final, row, _DOCKER_FUNCS, missingkey)

@@ -3,7 +3,8 @@
 `docker service ps` (CURRENT STATE), `docker ps` (CREATED/STATUS) and `docker images`
 (SIZE) print these; the boundaries ("About an hour" is anything that rounds to one hour,
 47 h is still hours, 13 days still days, ...) are part of what learners read, so they are
-reproduced from go-units rather than approximated.
+reproduced from go-units rather than approximated. (A 2026 docker/cli proposal rounds
+days/weeks/months too; no release does, so this follows go-units as shipped.)
 """
 
 from __future__ import annotations
@@ -20,16 +21,22 @@ _DECIMAL_ABBRS = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
 _BINARY_ABBRS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
 
 
-def _round_units(ns: int, unit: int) -> int:
-    # go-units: int(float64(d)/float64(unit) + 0.5), float64 arithmetic included.
-    return int(float(ns) / float(unit) + 0.5)
+def _go_hours(ns: int) -> float:
+    # time.Duration.Hours(): float64(d/Hour) + float64(d%Hour)/(60*60*1e9)
+    whole, rest = divmod(ns, HOUR)
+    return float(whole) + float(rest) / 3.6e12
 
 
 def human_duration_ns(ns: int) -> str:
-    """go-units `HumanDuration` for a duration in nanoseconds (Go's time.Duration)."""
-    seconds = int(ns / SECOND) if ns < 0 else ns // SECOND
-    if seconds < 1:
+    """go-units `HumanDuration` for a duration in nanoseconds (Go's time.Duration).
+
+    Only the hour count is rounded (so 1h29m is "About an hour"); days, weeks, months
+    and years are whole divisions of that rounded hour count, as every docker release
+    prints them.
+    """
+    if ns < SECOND:
         return "Less than a second"
+    seconds = ns // SECOND
     if seconds == 1:
         return "1 second"
     if seconds < 60:
@@ -39,18 +46,18 @@ def human_duration_ns(ns: int) -> str:
         return "About a minute"
     if minutes < 60:
         return f"{minutes} minutes"
-    hours = _round_units(ns, HOUR)
+    hours = int(_go_hours(ns) + 0.5)
     if hours == 1:
         return "About an hour"
     if hours < 48:
         return f"{hours} hours"
-    if ns < 2 * WEEK:
-        return f"{_round_units(ns, DAY)} days"
-    if ns < 2 * MONTH:
-        return f"{_round_units(ns, WEEK)} weeks"
-    if ns < 2 * YEAR:
-        return f"{_round_units(ns, MONTH)} months"
-    return f"{_round_units(ns, YEAR)} years"
+    if hours < 24 * 7 * 2:
+        return f"{hours // 24} days"
+    if hours < 24 * 30 * 2:
+        return f"{hours // 24 // 7} weeks"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24 // 30} months"
+    return f"{int(_go_hours(ns)) // 24 // 365} years"
 
 
 def human_duration(seconds: float) -> str:
@@ -73,7 +80,7 @@ def _go_g(value: float, precision: int) -> str:
         return "NaN"
     if value in (float("inf"), float("-inf")):
         return "+Inf" if value > 0 else "-Inf"
-    return "%.*g" % (max(precision, 1), value)
+    return f"{value:.{max(precision, 1)}g}"
 
 
 def human_size_with_precision(size: float, precision: int) -> str:
