@@ -69,6 +69,7 @@ class Daemon:
         self.images: dict[str, Image] = {}
         self.local_subnets = SubnetAllocator(LOCAL_POOLS)
         self.swarm: Any = None  # the node's swarm membership (tui.engine.docker.swarm)
+        self.running = True  # `systemctl stop docker` stops it
         self.started_ns = self.clock.now
         host.root_ns.sysctl["net.ipv4.ip_forward"] = 1
         self._init_iptables()
@@ -506,6 +507,13 @@ class Daemon:
                         self.nf.delete(table, chain, r)
                     except Exception:  # noqa: BLE001 - best effort cleanup
                         pass
+
+    def shutdown(self) -> None:
+        """`systemctl stop docker`: every container stops (the node misses its heartbeats)."""
+        for c in list(self.containers.values()):
+            if c.running:
+                self.stop(c)
+        self.running = False
 
     def images_list(self) -> list[Image]:
         return [CATALOG[k] for k in self.images]

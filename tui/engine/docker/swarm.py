@@ -37,6 +37,8 @@ NOT_MANAGER = ("This node is not a swarm manager. Worker nodes can't be used to 
 NOT_IN_SWARM = ('This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this '
                 "node to swarm and try again.")
 OVERLAY_MTU = 1450
+HEARTBEAT = 5 * SEC  # the dispatcher's heartbeat period
+MISSED_BEFORE_DOWN = 3
 TASK_STATES = ["new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting", "running"]
 
 
@@ -146,6 +148,8 @@ class Cluster:
         self.subnets = SubnetAllocator([(base, int(plen), mask_len)])
         self.data_path_port = data_path_port
         self._vni = 4095
+        self._missed: dict[str, int] = {}
+        lab.clock.call_later(HEARTBEAT, self._heartbeat)
         self._load: dict[str, dict[str, int]] = {}  # service id -> node id -> running tasks
         self._node_load: dict[str, int] = {}
         self.ingress = self._create_network("ingress", ingress=True)
@@ -208,6 +212,32 @@ class Cluster:
 
     def node_of(self, daemon: Daemon) -> NodeInfo | None:
         return next((n for n in self.nodes.values() if n.daemon is daemon), None)
+
+    # --- heartbeats ----------------------------------------------------------------------------------------------
+    def _reachable(self, node: NodeInfo) -> bool:
+        """A node's agent reaches the managers while its daemon runs and its underlay link works."""
+        if not getattr(node.daemon, "running", True) or node.daemon.swarm is None:
+            return False
+        eth0 = node.daemon.host.root_ns.links.get("eth0")
+        seg = getattr(eth0, "segment", None)
+        return eth0 is not None and eth0.admin_up and seg is not None and seg.up
+
+    def _heartbeat(self) -> None:
+        changed = False
+        for node in list(self.nodes.values()):
+            if self._reachable(node):
+                self._missed[node.id] = 0
+                if node.status == "down":
+                    node.status = "ready"
+                    changed = True
+            else:
+                self._missed[node.id] = self._missed.get(node.id, 0) + 1
+                if node.status == "ready" and self._missed[node.id] >= MISSED_BEFORE_DOWN:
+                    node.status = "down"
+                    changed = True
+        if changed:
+            self.reconcile()
+        self.lab.clock.call_later(HEARTBEAT, self._heartbeat)
 
     # --- membership -------------------------------------------------------------------------------------------
     def add_node(self, daemon: Daemon, addr: str, role: str) -> NodeInfo:
@@ -348,7 +378,9 @@ class Cluster:
             self._node_load[t.node_id] = max(0, self._node_load.get(t.node_id, 0) - 1)
         t.desired = "shutdown" if why == "shutdown" else "remove"
         node = self.nodes.get(t.node_id)
-        if node is not None and node.daemon.swarm is not None:
+        if node is not None and node.status == "down":
+            pass  # unreachable: the manager no longer hears from the task, its last state stays
+        elif node is not None and node.daemon.swarm is not None:
             node.daemon.swarm.stop_task(t)
         else:
             t.state = "shutdown"
@@ -644,7 +676,7 @@ class Member:
 
     def container_exited(self, daemon: Daemon, c: Container) -> None:
         t = c.task
-        if t is None or t.desired != "running":
+        if t is None or t.desired != "running" or not daemon.running:
             return
         t.state = "complete" if c.exit_code == 0 else "failed"
         t.error = "" if c.exit_code == 0 else f"task: non-zero exit ({c.exit_code})"

@@ -122,3 +122,31 @@ def lookup_netns_path(host: Any, path: str) -> Any:
             docker_ns = getattr(host, "docker_netns", {})
             return docker_ns.get(norm[len(prefix):])
     return None
+
+
+@command("systemctl", tools={"gnu"}, summary="control the system and service manager")
+def systemctl_cmd(ctx: Ctx) -> int:
+    """Just enough systemd to stop and start the Docker daemon (a node going down)."""
+    args = [a for a in ctx.argv[1:] if not a.startswith("-")]
+    if len(args) < 2:
+        ctx.err("Too few arguments.\n")
+        return 1
+    verb, unit = args[0], args[1].removesuffix(".service")
+    daemon = getattr(ctx.sandbox.host, "docker", None)
+    if unit != "docker" or daemon is None:
+        ctx.err(f"Failed to {verb} {args[1]}.service: Unit {args[1].removesuffix('.service')}.service not found.\n")
+        return 5
+    if verb == "stop":
+        daemon.shutdown()
+        return 0
+    if verb in ("start", "restart"):
+        daemon.running = True
+        return 0
+    if verb in ("status", "is-active"):
+        active = "active" if daemon.running else "inactive"
+        ctx.out(f"{active}\n" if verb == "is-active" else
+                f"● docker.service - Docker Application Container Engine\n     Active: {active} "
+                f"({'running' if daemon.running else 'dead'})\n")
+        return 0 if daemon.running else 3
+    ctx.err(f"Unknown command verb {verb}.\n")
+    return 1
