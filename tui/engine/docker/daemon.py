@@ -510,10 +510,10 @@ class Daemon:
 
     def shutdown(self) -> None:
         """`systemctl stop docker`: every container stops (the node misses its heartbeats)."""
+        self.running = False
         for c in list(self.containers.values()):
             if c.running:
                 self.stop(c)
-        self.running = False
 
     def images_list(self) -> list[Image]:
         return [CATALOG[k] for k in self.images]
