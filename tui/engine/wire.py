@@ -22,7 +22,10 @@ class Segment:
         self.jitter = jitter
         self.nics: list[Nic] = []
         self.where = f"wire/{name}"
+        self.mtu = 9001  # the path MTU of the network itself (a VPC's); frames above it vanish silently
         self.up = True
+        # a wire never reorders: frames between the same two NICs keep their order whatever the jitter
+        self._last_arrival: dict[tuple[int, int], int] = {}
 
     def attach(self, nic: Nic) -> None:
         nic.segment = self
@@ -37,6 +40,9 @@ class Segment:
         if not self.up:
             pkt.hop(src.where, src.name, "drop", f"segment {self.name} is down")
             return
+        if len(pkt.data) - 14 > self.mtu:
+            pkt.hop(self.where, "", "drop", f"frame of {len(pkt.data) - 14} bytes exceeds the path MTU {self.mtu}")
+            return
         dst = pkt.data[0:6]
         delay = self.latency + (self.lab.rng.randrange(self.jitter) if self.jitter else 0)
         arrive = max(pkt.t, self.lab.clock.now) + delay
@@ -46,6 +52,11 @@ class Segment:
         if not dst[0] & 1:
             for nic in self.nics:
                 if nic.mac == dst and nic is not src and nic.admin_up:
+                    key = (id(src), id(nic))
+                    last = self._last_arrival.get(key)
+                    if last is not None:  # behind the previous frame by its time on a 10 Gb/s wire
+                        arrive = max(arrive, last + len(data) * 4 // 5)
+                    self._last_arrival[key] = arrive
                     # unicast: the same packet object travels on (nothing else holds it)
                     pkt.data = data
                     pkt.t = arrive

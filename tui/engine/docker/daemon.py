@@ -376,7 +376,8 @@ class Daemon:
         def reverse(addr: int) -> str | None:
             return self.reverse_for(c, addr)
 
-        c.dns = EmbeddedResolver(ns, lookup, reverse, [ip("10.0.0.2")])
+        # unknown names go to the host's resolvers, asked from the host namespace as libnetwork does
+        c.dns = EmbeddedResolver(ns, lookup, reverse, [ip("10.0.0.2")], host_ns=self.host.root_ns).start()
 
     def resolve_for(self, c: Container, name: str) -> list[int] | None:
         """Service discovery on the container's user-defined networks: names, aliases, swarm services."""

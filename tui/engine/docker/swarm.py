@@ -390,6 +390,15 @@ class Cluster:
             if net is not None:
                 net.pool.release(addr)
 
+    def refresh_lbs(self, svc: Service) -> None:
+        """Every node's load balancers follow the service's running tasks (as gossip would carry them)."""
+        if svc.endpoint_mode != "vip" or svc.id not in self.services:
+            return
+        for node in self.nodes.values():
+            member = node.daemon.swarm
+            if member is not None and node.status == "ready":
+                member.program_service(svc)
+
     def converged(self, svc: Service) -> bool:
         live = [t for t in svc.tasks if t.desired == "running"]
         want = len(self.active_nodes()) if svc.mode == "global" else svc.replicas
@@ -642,7 +651,7 @@ class Member:
             ep = self._join_overlay(sn, sandbox_ns, f"eth{idx}", t.addrs[nid], c.name, c.id)
             c.endpoints.append(ep)
             idx += 1
-            if idx == 1 and not sn.ingress:
+            if idx == 1:
                 # overlay endpoints give no default gateway: docker_gwbridge comes right after (eth1)
                 d.connect_bridge(c, self.gwbridge(), f"eth{idx}", default_route=True,
                                  endpoint_name=f"gateway_{c.sandbox_id[:12]}", sandbox_key=c.id)
@@ -653,9 +662,11 @@ class Member:
         d.write_resolv_conf(c, embedded=True)
         d.write_hosts(c)
         d.start_embedded_dns(c)
+        self._redirect_published(t, c)
         d.start(c)
         t.state = "running"
         t.since_ns = d.clock.wall_ns
+        self.cluster.refresh_lbs(svc)
 
     def stop_task(self, t: Task) -> None:
         c = t.container
@@ -668,6 +679,7 @@ class Member:
                 d.remove(c, force=True)
         t.state = "shutdown"
         t.since_ns = d.clock.wall_ns
+        self.cluster.refresh_lbs(t.service)
 
     def endpoint_removed(self, daemon: Daemon, ep: Endpoint) -> None:
         sn = ep.network.extra.get("swarm")
@@ -709,18 +721,116 @@ class Member:
         self.node.lb_addrs[sn.id] = addr
         ep = self._join_overlay(sn, ns, "eth0", addr, f"{sn.name}-endpoint", f"lb-{sn.name}")
         self.lb_eps[sn.id] = ep
-        self.refresh_vips(sn)
-
-    def refresh_vips(self, sn: SwarmNetwork) -> None:
-        ns = self.lb_ns.get(sn.id)
-        if ns is None or "eth0" not in ns.links:
-            return
-        eth0 = ns.links["eth0"]
-        have = {a.addr for a in eth0.addrs}
+        self.lb_namespace_setup(ns, addr, sn)
         for svc in self.cluster.services.values():
-            vip = svc.vips.get(sn.id)
-            if vip and vip not in have:
+            if sn.id in svc.vips:
+                self.program_service(svc)
+
+    def lb_namespace_setup(self, ns: Namespace, own_addr: int, sn: SwarmNetwork) -> None:
+        """What libnetwork puts in a load-balancer sandbox: forwarding, IPVS conntrack, SNAT of balanced traffic."""
+        ns.sysctl["net.ipv4.ip_forward"] = 1
+        ns.sysctl["net.ipv4.vs.conntrack"] = 1
+        ns.netfilter.run(["-t", "nat", "-A", "POSTROUTING", "-d", sn.pool.cidr, "-m", "ipvs", "--ipvs", "-j", "SNAT",
+                          "--to-source", ip_str(own_addr)])
+
+    def fwmark_for(self, svc: Service) -> int:
+        mark = svc.fwmarks.get(self.node.hostname)
+        if mark is None:
+            mark = self.fwmark
+            self.fwmark += 1
+            svc.fwmarks[self.node.hostname] = mark
+        return mark
+
+    def program_service(self, svc: Service) -> None:
+        """VIP load balancing (LB sandboxes) and the routing mesh (ingress_sbox + host rules) for one service."""
+        from tui.engine.ipvs import Ipvs, IpvsError
+
+        live = [t for t in svc.tasks if t.desired == "running" and t.state == "running"]
+        for nid, vip in svc.vips.items():
+            sn = self.cluster.networks.get(nid)
+            if sn is None:
+                continue
+            ns = self.ingress_ns if sn.ingress else self.lb_ns.get(nid)
+            if ns is None:
+                continue
+            mark = self.fwmark_for(svc)
+            ipvs = Ipvs.of(ns)
+            eth0 = ns.links.get("eth0")
+            if eth0 is not None and not any(a.addr == vip for a in eth0.addrs):
                 ns.add_addr(eth0, IfAddr(vip, 32))
+                ns.netfilter.run(["-t", "mangle", "-A", "INPUT", "-d", f"{ip_str(vip)}/32", "-j", "MARK",
+                                  "--set-mark", str(mark)])
+            svc_obj = ipvs.find_service(fwmark=mark)
+            if svc_obj is None:
+                svc_obj = ipvs.add_service(fwmark=mark, scheduler="rr")
+            want = {t.addrs[nid] for t in live if nid in t.addrs}
+            have = {d.addr for d in svc_obj.dests}
+            for addr in sorted(want - have):
+                try:
+                    ipvs.add_server(svc_obj, addr, 0, 1, "masq")
+                except IpvsError:
+                    pass
+            for addr in have - want:
+                try:
+                    ipvs.del_server(svc_obj, addr, 0)
+                except IpvsError:
+                    pass
+        self._program_ingress_ports(svc)
+
+    def _program_ingress_ports(self, svc: Service) -> None:
+        ports = [p for p in svc.ports if p.mode == "ingress"]
+        if not ports or self.ingress_ns is None:
+            return
+        done = self.__dict__.setdefault("_ingress_done", set())
+        host_nf = self.daemon.nf
+        if not self.__dict__.get("_ingress_chains"):
+            self._ingress_chains = True
+            host_nf.run(["-t", "nat", "-N", "DOCKER-INGRESS"])
+            host_nf.run(["-t", "nat", "-I", "PREROUTING", "1", "-m", "addrtype", "--dst-type", "LOCAL", "-j",
+                         "DOCKER-INGRESS"])
+            host_nf.run(["-t", "nat", "-I", "OUTPUT", "1", "-m", "addrtype", "--dst-type", "LOCAL", "-j",
+                         "DOCKER-INGRESS"])
+            host_nf.run(["-t", "nat", "-A", "DOCKER-INGRESS", "-j", "RETURN"])
+            host_nf.run(["-t", "nat", "-I", "POSTROUTING", "1", "-o", "docker_gwbridge", "-m", "addrtype",
+                         "--src-type", "LOCAL", "-j", "MASQUERADE"])
+            host_nf.run(["-N", "DOCKER-INGRESS"])
+            host_nf.run(["-I", "FORWARD", "1", "-j", "DOCKER-INGRESS"])
+            host_nf.run(["-A", "DOCKER-INGRESS", "-j", "RETURN"])
+            sbox_addr = ip_str(self.ingress_sbox_gw_addr())
+            self._sbox_addr = sbox_addr
+            self.ingress_ns.netfilter.run(["-t", "nat", "-A", "POSTROUTING", "-d", self.cluster.ingress.pool.cidr,
+                                           "-m", "ipvs", "--ipvs", "-j", "SNAT", "--to-source",
+                                           ip_str(self.node.ingress_addr)])
+            self.ingress_ns.sysctl["net.ipv4.vs.conntrack"] = 1
+        mark = self.fwmark_for(svc)
+        for p in ports:
+            key = (svc.id, p.published, p.proto)
+            if key in done:
+                continue
+            done.add(key)
+            pub = str(p.published)
+            host_nf.run(["-t", "nat", "-I", "DOCKER-INGRESS", "1", "-p", p.proto, "-m", p.proto, "--dport", pub,
+                         "-j", "DNAT", "--to-destination", f"{self._sbox_addr}:{pub}"])
+            host_nf.run(["-I", "DOCKER-INGRESS", "1", "-p", p.proto, "-m", p.proto, "--dport", pub, "-j", "ACCEPT"])
+            host_nf.run(["-I", "DOCKER-INGRESS", "2", "-p", p.proto, "-m", "conntrack", "--ctstate",
+                         "RELATED,ESTABLISHED", "-m", p.proto, "--sport", pub, "-j", "ACCEPT"])
+            self.ingress_ns.netfilter.run(["-t", "mangle", "-A", "PREROUTING", "-p", p.proto, "-m", p.proto,
+                                           "--dport", pub, "-j", "MARK", "--set-mark", str(mark)])
+
+    def ingress_sbox_gw_addr(self) -> int:
+        eth1 = self.ingress_ns.links.get("eth1") if self.ingress_ns else None
+        return eth1.addrs[0].addr if eth1 is not None and eth1.addrs else 0
+
+    def _redirect_published(self, t: Task, c: Container) -> None:
+        """In a task on ingress: `-d <task ingress ip> -p tcp --dport P -j REDIRECT --to-port T`."""
+        addr = t.addrs.get(self.cluster.ingress.id)
+        if not addr:
+            return
+        nf = c.sandbox.netns.netfilter  # type: ignore[union-attr]
+        for p in t.service.ports:
+            if p.mode == "ingress":
+                nf.run(["-t", "nat", "-A", "PREROUTING", "-d", f"{ip_str(addr)}/32", "-p", p.proto, "-m", p.proto,
+                        "--dport", str(p.published), "-j", "REDIRECT", "--to-ports", str(p.target)])
 
     # --- DNS -------------------------------------------------------------------------------------------------
     def resolve(self, daemon: Daemon, net: Network, name: str) -> list[int] | None:
