@@ -21,7 +21,6 @@ FAR_ADDRESSES = {
     "8.8.4.4": "dns.google",
     "1.1.1.1": "one.one.one.one",
     "93.184.216.34": "example.com",
-    "203.0.113.10": "client.example.net",
 }
 
 ZONE = {
@@ -29,7 +28,7 @@ ZONE = {
     "one.one.one.one": "1.1.1.1",
     "example.com": "93.184.216.34",
     "www.example.com": "93.184.216.34",
-    "client.example.net": "203.0.113.10",
+    "laptop.example.net": "203.0.113.10",
 }
 
 
@@ -81,12 +80,16 @@ def install_world(lab: Lab, segment: Segment, gateway: str) -> None:
     router.routes.add(Route(0, 0, "eth1", via=_ip("198.51.100.2")))
     for a in ("8.8.8.8", "8.8.4.4", "1.1.1.1"):
         far.udp_bind(_ip(a), 53, _dns_server(far))
+    from tui.engine.apps.http import example_com_server
+
+    example_com_server(far, _ip("93.184.216.34"))  # so `curl http://example.com` works from the hosts
     # the VPC resolver (the "+2" address of an AWS VPC), answering for the lab's hosts too
     vpc_dns = Dummy(router, "vpcdns", random_mac(lab))
     router.add_link(vpc_dns)
     router.add_addr(vpc_dns, IfAddr(_ip(VPC_RESOLVER), 32))
     router.set_up(vpc_dns)
     router.udp_bind(_ip(VPC_RESOLVER), 53, _dns_server(router))
+    _add_laptop(lab, router)
     lab.world = host  # type: ignore[attr-defined]
 
 
@@ -197,3 +200,29 @@ def install_stub_resolver(host) -> None:  # type: ignore[no-untyped-def]
         ns.udp_send(None, upstream, port, 53, payload, t=pkt.t + 20 * US)
 
     ns.udp_bind(_ip("127.0.0.53"), 53, from_client)
+
+
+def _add_laptop(lab: Lab, router) -> None:  # type: ignore[no-untyped-def]
+    """An outside machine to test published services from, like a learner's laptop on the internet."""
+    from tui.engine.scenarios import random_mac
+
+    home = Segment(lab, "home", latency=700 * US, jitter=200 * US)
+    lab.segments["home"] = home
+    gw_nic = Nic(router, "eth2", random_mac(lab), 1500)
+    router.add_link(gw_nic)
+    home.attach(gw_nic)
+    router.add_addr(gw_nic, IfAddr(_ip("203.0.113.1"), 24, brd=_ip("203.0.113.255")))
+    router.set_up(gw_nic)
+    laptop = lab.add_host("laptop")
+    ns = laptop.root_ns
+    lo = ns.links["lo"]
+    ns.add_addr(lo, IfAddr(_ip("127.0.0.1"), 8, scope="host"))
+    ns.set_up(lo)
+    nic = Nic(ns, "eth0", random_mac(lab), 1500)
+    ns.add_link(nic)
+    home.attach(nic)
+    ns.add_addr(nic, IfAddr(_ip("203.0.113.10"), 24, brd=_ip("203.0.113.255")))
+    ns.set_up(nic)
+    ns.routes.add(Route(0, 0, "eth0", via=_ip("203.0.113.1"), proto="dhcp", src=_ip("203.0.113.10"), metric=100))
+    laptop.fs.write("/etc/resolv.conf", b"nameserver 8.8.8.8\n")
+    laptop.fs.write("/etc/hosts", b"127.0.0.1 localhost\n")

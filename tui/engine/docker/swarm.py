@@ -663,6 +663,9 @@ class Member:
         d.write_hosts(c)
         d.start_embedded_dns(c)
         self._redirect_published(t, c)
+        for p in svc.ports:
+            if p.mode == "host":  # bound only where a task runs: a DNAT to the task's docker_gwbridge address
+                d.publish_port(c, p.published, p.target, p.proto)
         d.start(c)
         t.state = "running"
         t.since_ns = d.clock.wall_ns
