@@ -26,6 +26,10 @@ SYSCTL_FILES = (
     "net.ipv4.icmp_echo_ignore_all",
     "net.ipv4.conf.all.forwarding",
     "net.ipv6.conf.all.disable_ipv6",
+    "net.ipv4.vs.conntrack",
+    "net.ipv4.vs.expire_nodest_conn",
+    "net.ipv4.vs.expire_quiescent_template",
+    "net.ipv4.vs.conn_reuse_mode",
 )
 
 

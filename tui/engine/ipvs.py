@@ -35,12 +35,12 @@ from tui.engine.links import HOP_DELAY
 from tui.engine.netfilter import Conn as NfConn
 from tui.engine.netfilter import nat_rewrite
 from tui.engine.netns import PROTO_ICMP, PROTO_TCP, PROTO_UDP, checksum
+from tui.engine.route import Route
 
 if TYPE_CHECKING:
     from tui.engine.links import Link
     from tui.engine.netns import Namespace
     from tui.engine.pkt import Pkt
-    from tui.engine.route import Route
 
 PROTO_SCTP = 132
 VERSION = (1, 2, 1)  # IP_VS_VERSION_CODE 0x010201, what `ipvsadm` prints
@@ -226,8 +226,11 @@ class Service:
         self._wrr_di = 1
 
     @property
-    def key(self) -> tuple[int, int, int, int]:
-        return (self.fwmark, self.proto if not self.fwmark else 0, self.vip, self.port)
+    def key(self) -> tuple[int, int, int, int, int]:
+        """(fwmark, address family, protocol, address, port): how the kernel's tables find it."""
+        if self.fwmark:
+            return (self.fwmark, 6 if self.ipv6 else 4, 0, 0, 0)
+        return (0, 4, self.proto, self.vip, self.port)
 
     def label(self) -> str:
         """How traces name the service: ``FWM 256`` or ``TCP 10.0.1.2:80``."""
@@ -423,7 +426,7 @@ class Ipvs:
         self.ns = ns
         self.clock = ns.clock
         self._t0 = ns.clock.now
-        self._services: dict[tuple[int, int, int, int], Service] = {}
+        self._services: dict[tuple[int, int, int, int, int], Service] = {}
         self._in: dict[tuple[int, int, int, int, int], IpvsConn] = {}
         self._out: dict[tuple[int, int, int, int, int], IpvsConn] = {}
         self._next_purge = 0
@@ -465,27 +468,26 @@ class Ipvs:
 
     # --- configuration (what ipvsadm and Docker's netlink calls do) ------------------------------
     def find_service(self, fwmark: int | None = None, proto: int | str | None = None,
-                     vip: int | str | None = None, port: int | None = None) -> Service | None:
+                     vip: int | str | None = None, port: int | None = None, *,
+                     ipv6: bool = False) -> Service | None:
         if fwmark:
-            return self._services.get((fwmark, 0, 0, 0))
-        return self._services.get((0, _as_proto(proto), _as_ip(vip or 0), port or 0))
+            return self._services.get((fwmark, 6 if ipv6 else 4, 0, 0, 0))
+        return self._services.get((0, 4, _as_proto(proto), _as_ip(vip or 0), port or 0))
 
     def add_service(self, fwmark: int | None = None, proto: int | str | None = None,
                     vip: int | str | None = None, port: int | None = None, scheduler: str = "rr",
                     *, persistent: int | None = None, netmask: int = 0xFFFFFFFF, ops: bool = False,
                     ipv6: bool = False, pe: str = "", sched_flags: int = 0) -> Service:
         """Add a virtual service; ``persistent`` is the persistence timeout in seconds."""
-        if scheduler not in _SCHEDULE:
-            raise IpvsError("ENOENT", "Scheduler or persistence engine not found")
-        if pe and pe != "sip":
-            raise IpvsError("ENOENT", "Scheduler or persistence engine not found")
         if fwmark:
             svc = Service(fwmark, PROTO_TCP, 0, 0, scheduler, self._tick())
             svc.ipv6 = ipv6
         else:
             svc = Service(0, _as_proto(proto), _as_ip(vip or 0), port or 0, scheduler, self._tick())
-        if svc.key in self._services:
+        if svc.key in self._services:  # the netlink handler checks this before loading the scheduler
             raise IpvsError("EEXIST", "Service already exists")
+        if scheduler not in _SCHEDULE or (pe and pe != "sip"):
+            raise IpvsError("ENOENT", "Scheduler or persistence engine not found")
         self._apply_service_opts(svc, scheduler, persistent, netmask, ops, pe, sched_flags)
         self._services[svc.key] = svc
         svc.dests_changed()
@@ -517,6 +519,7 @@ class Ipvs:
         svc.sched_flags = sched_flags
 
     def del_service(self, service: Service | int | tuple[Any, Any, Any]) -> None:
+        """Remove a service; its connections stay in the table, their servers no longer available."""
         svc = self._svc(service)
         del self._services[svc.key]
         for d in svc.dests:
@@ -529,7 +532,8 @@ class Ipvs:
             self.del_service(svc)
 
     def services(self) -> list[Service]:
-        """Services in ipvsadm's sorted order (fwmark first, then protocol, address and port)."""
+        """Services in ipvsadm's sorted order: by fwmark (address services have 0, so they come
+        first), then address family, protocol, address and port (libipvs ipvs_cmp_services)."""
         return sorted(self._services.values(), key=lambda s: (s.fwmark, s.ipv6, s.proto, s.vip, s.port))
 
     def services_unsorted(self) -> list[Service]:
@@ -581,9 +585,9 @@ class Ipvs:
                 raise IpvsError("ERANGE", "Numerical result out of range")
             dest.weight = weight
         if u_threshold is not None:
-            dest.u_threshold = u_threshold
-            if u_threshold == 0 or u_threshold > dest.totalconns:
+            if u_threshold == 0 or u_threshold > dest.u_threshold:
                 dest.overloaded = False
+            dest.u_threshold = u_threshold
         if l_threshold is not None:
             dest.l_threshold = l_threshold
         svc.dests_changed()
@@ -654,7 +658,12 @@ class Ipvs:
     def _purge_templates(self, svc: Service, now: int) -> None:
         for key in [k for k, (_d, exp) in svc.templates.items() if exp <= now]:
             if not any(c.template == key and c.service is svc for c in self._in.values()):
-                del svc.templates[key]
+                self._drop_template(svc, key)
+
+    @staticmethod
+    def _drop_template(svc: Service, key: tuple[int, int, int]) -> None:
+        dest, _exp = svc.templates.pop(key)
+        dest.persistconns = max(0, dest.persistconns - 1)
 
     def _expire(self, cp: IpvsConn) -> None:
         """ip_vs_conn_expire: unlink, give the server its slot back, drop the conntrack entry."""
@@ -668,12 +677,14 @@ class Ipvs:
                 dest.inactconns -= 1
             else:
                 dest.activeconns -= 1
-            if cp.template is not None:
-                dest.persistconns = max(0, dest.persistconns - 1)
-            if dest.overloaded:
-                low = dest.l_threshold or dest.u_threshold * 3 // 4
-                if dest.totalconns < max(low, 1) or not dest.u_threshold:
+            if dest.l_threshold:  # ip_vs_unbind_dest: below the lower threshold, or 3/4 of the upper
+                if dest.totalconns < dest.l_threshold:
                     dest.overloaded = False
+            elif dest.u_threshold:
+                if dest.totalconns * 4 < dest.u_threshold * 3:
+                    dest.overloaded = False
+            else:
+                dest.overloaded = False
             cp.dest = None
             svc = dest.service
             if not dest.available and svc.trash.get((dest.addr, dest.port)) is dest and \
@@ -835,8 +846,6 @@ class Ipvs:
                 return False  # only a SYN opens a connection; the rest meets the local stack
             cp = self._schedule(svc, pkt, proto, src, sport, dst, dport)
             if cp is None:
-                if not svc.persistent and not svc.fwmark and dport != svc.port:
-                    return False
                 self._icmp_error(pkt, 3, 3, dst)  # ip_vs_leave: port unreachable, even for TCP
                 pkt.hop(self.ns.where, dev, "drop", f"IPVS: {svc.label()} {svc.scheduler}: no destination available")
                 return True
@@ -858,12 +867,12 @@ class Ipvs:
     def _service_for(self, mark: int, proto: int, vaddr: int, vport: int) -> Service | None:
         """ip_vs_service_find: the fwmark table first, then <protocol, address, port>, then port 0."""
         if mark:
-            svc = self._services.get((mark, 0, 0, 0))
-            if svc is not None and not svc.ipv6:
+            svc = self._services.get((mark, 4, 0, 0, 0))
+            if svc is not None:
                 return svc
-        svc = self._services.get((0, proto, vaddr, vport))
+        svc = self._services.get((0, 4, proto, vaddr, vport))
         if svc is None:
-            svc = self._services.get((0, proto, vaddr, 0))
+            svc = self._services.get((0, 4, proto, vaddr, 0))
         return svc
 
     def _schedule(self, svc: Service, pkt: Pkt, proto: int, src: int, sport: int, dst: int,
@@ -882,9 +891,9 @@ class Ipvs:
                 if alive and d.available and not quiescent:
                     dest = d
                 else:
-                    del svc.templates[template_key]
+                    self._drop_template(svc, template_key)
         elif not svc.fwmark and dport != svc.port:
-            return None
+            return None  # a port-0 service must be persistent
         if dest is None:
             dest = svc.schedule()
             if dest is None:
@@ -893,7 +902,8 @@ class Ipvs:
                       bool(self._sysctl("conntrack")))
         if template_key is not None:
             cp.template = template_key
-            dest.persistconns += 1
+            if template_key not in svc.templates:
+                dest.persistconns += 1  # PersistConn counts templates, not connections
             svc.templates[template_key] = (dest, self.clock.now + svc.timeout * SEC)
         self._bind(cp)
         tick = self._tick()
@@ -1021,9 +1031,7 @@ class Ipvs:
                 r = ns.routes.lookup(dst) or r
                 nexthop = None
         if nexthop is not None:  # direct routing: the VIP stays, the frame goes to the real server
-            from tui.engine.route import Route as _Route
-
-            r = _Route(dst, 32, r.dev, via=nexthop if r.via is None else r.via, scope="link")
+            r = Route(dst, 32, r.dev, via=nexthop if r.via is None else r.via, scope="link")
         ns._post_route_output(pkt, r, dst, forwarded=True)
 
     # --- datapath: replies (ip_vs_out at FORWARD) ----------------------------------------------------

@@ -2632,9 +2632,9 @@ Options:
 
 _HOOK_PLAN: dict[str, tuple[tuple[str, str], ...]] = {
     # (table, kind); kind: "t" traverse table, "ct" conntrack in, "dnat"/"snat" nat + manip,
-    # "confirm" conntrack confirm.
+    # "confirm" conntrack confirm, "ipvs" IPVS's ip_vs_in (LOCAL_IN, priority NAT_SRC - 1).
     "PREROUTING": (("raw", "t"), ("", "ct"), ("mangle", "t"), ("nat", "dnat")),
-    "INPUT": (("mangle", "t"), ("filter", "t"), ("nat", "snat"), ("", "confirm")),
+    "INPUT": (("mangle", "t"), ("filter", "t"), ("", "ipvs"), ("nat", "snat"), ("", "confirm")),
     "FORWARD": (("mangle", "t"), ("filter", "t")),
     "OUTPUT": (("raw", "t"), ("", "ct"), ("mangle", "t"), ("nat", "dnat"), ("filter", "t")),
     "POSTROUTING": (("mangle", "t"), ("nat", "snat"), ("", "confirm")),
@@ -2684,6 +2684,10 @@ class Netfilter:
                     return False
             elif kind == "ct":
                 self._ct_in(c)
+            elif kind == "ipvs":
+                ipvs = getattr(self.ns, "ipvs", None)
+                if ipvs is not None and ipvs.local_in(pkt, self.ns.links.get(in_dev)):
+                    return False  # stolen: IPVS sent it on through OUTPUT and POSTROUTING itself
             elif kind == "confirm":
                 conn = pkt.ct
                 if (isinstance(conn, Conn) and conn.table is self.conntrack and not conn.confirmed
@@ -2770,6 +2774,8 @@ class Netfilter:
         if isinstance(conn, Conn) and conn.table is self.conntrack and (
                 c.hook == "OUTPUT" or c.in_dev == "lo"):
             return  # looped back over lo: the kernel keeps the skb's conntrack
+        if conn is None and pkt.meta is not None and pkt.meta.get("untracked"):
+            return  # IPVS without vs/conntrack made it untracked (ip_vs_notrack)
         # Anything else arrived from another namespace or the wire: scrubbed, look it up.
         pkt.ct = None
         pkt.ct_reply = False

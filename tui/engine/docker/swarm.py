@@ -732,7 +732,7 @@ class Member:
     def lb_namespace_setup(self, ns: Namespace, own_addr: int, sn: SwarmNetwork) -> None:
         """What libnetwork puts in a load-balancer sandbox: forwarding, IPVS conntrack, SNAT of balanced traffic."""
         ns.sysctl["net.ipv4.ip_forward"] = 1
-        ns.sysctl["net.ipv4.vs.conntrack"] = 1
+        _docker_ipvs_sysctls(ns)
         ns.netfilter.run(["-t", "nat", "-A", "POSTROUTING", "-d", sn.pool.cidr, "-m", "ipvs", "--ipvs", "-j", "SNAT",
                           "--to-source", ip_str(own_addr)])
 
@@ -775,6 +775,7 @@ class Member:
                     pass
             for addr in have - want:
                 try:
+                    ipvs.edit_server(svc_obj, addr, 0, 0, "masq")  # quiesce first, as libnetwork does
                     ipvs.del_server(svc_obj, addr, 0)
                 except IpvsError:
                     pass
@@ -804,7 +805,7 @@ class Member:
             self.ingress_ns.netfilter.run(["-t", "nat", "-A", "POSTROUTING", "-d", self.cluster.ingress.pool.cidr,
                                            "-m", "ipvs", "--ipvs", "-j", "SNAT", "--to-source",
                                            ip_str(self.node.ingress_addr)])
-            self.ingress_ns.sysctl["net.ipv4.vs.conntrack"] = 1
+            _docker_ipvs_sysctls(self.ingress_ns)
         mark = self.fwmark_for(svc)
         for p in ports:
             key = (svc.id, p.published, p.proto)
@@ -859,6 +860,16 @@ class Member:
                 if t.container is not None and name in (t.container.name, f"{t.name}.{t.id}"):
                     return [t.addrs[sn.id]]
         return None
+
+
+def _docker_ipvs_sysctls(ns: Namespace) -> None:
+    """What libnetwork sets in a load-balancing namespace (service_linux.go)."""
+    from tui.engine.ipvs import Ipvs
+
+    Ipvs.of(ns)
+    for key, value in (("conntrack", 1), ("expire_nodest_conn", 1), ("expire_quiescent_template", 1),
+                       ("conn_reuse_mode", 0)):
+        ns.sysctl[f"net.ipv4.vs.{key}"] = value
 
 
 class _NsOnly:
