@@ -126,7 +126,7 @@ class Namespace:
         self.ping_sockets: dict[int, Callable[[str, Pkt, dict[str, Any]], None]] = {}
         self.tcp = None  # set lazily by tui.engine.tcp
         self.vxlan_ports: dict[int, list[Vxlan]] = {}
-        self.ipvs = None  # set by the Docker load-balancer model
+        self.ipvs: Any = None  # tui.engine.ipvs.Ipvs, made by Ipvs.of(ns)
         self._ip_id = host.lab.rng.randrange(65536)
         self._frags: dict[tuple[int, int, int, int], list[tuple[int, bytes, bool]]] = {}
         self.netfilter = self._make_netfilter()
@@ -390,17 +390,24 @@ class Namespace:
         ihl = (data[l3] & 0x0F) * 4
         dst = int.from_bytes(data[l3 + 16:l3 + 20], "big")
         pkt.in_dev = link.name
+        meta = pkt.meta
+        if meta is not None and link.name != "lo" and ("ipvs" in meta or "untracked" in meta):
+            for key in ("ipvs", "ipvs_vaddr", "ipvs_vport", "ipvs_vproto", "untracked"):
+                meta.pop(key, None)  # skb_scrub_packet: IPVS's marks do not cross namespaces
         nf = self.netfilter
         if nf is not None and nf.active:
             if not nf.hook("PREROUTING", pkt, link.name, ""):
                 return
             data = pkt.data
             dst = int.from_bytes(data[l3 + 16:l3 + 20], "big")
-        if self.ipvs is not None and self.ipvs.intercept(self, link, pkt):
-            return
         r = self.routes.lookup(dst)
         if r is not None and r.table == LOCAL or dst == 0xFFFFFFFF or dst >> 28 == 0xE:
-            if nf is not None and nf.active and not nf.hook("INPUT", pkt, link.name, ""):
+            # IPVS (ip_vs_in) runs at LOCAL_IN after the filter chain: inside the INPUT hook when
+            # netfilter is active, on its own otherwise. True: IPVS sent the packet on itself.
+            if nf is not None and nf.active:
+                if not nf.hook("INPUT", pkt, link.name, ""):
+                    return
+            elif self.ipvs is not None and self.ipvs.local_in(pkt, link):
                 return
             self.local_deliver(link, pkt, ihl)
             return
@@ -423,6 +430,8 @@ class Namespace:
             return
         nf = self.netfilter
         if nf is not None and nf.active and not nf.hook("FORWARD", pkt, link.name, r.dev):
+            return
+        if self.ipvs is not None and self.ipvs.forward(pkt, link):  # ip_vs_out: replies get the VIP back
             return
         data = pkt.data
         # decrement TTL with an incremental checksum update (RFC 1624)
