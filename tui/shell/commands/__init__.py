@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-COMMAND_MODULES = ["core", "ip", "bridge", "ping", "tcpdump", "iptables", "netns_tools", "docker", "ipvsadm", "http_tools"]
+COMMAND_MODULES = ["core", "ip", "bridge", "ping", "tcpdump", "iptables", "netns_tools", "docker", "ipvsadm", "http_tools", "faults"]
 
 loaded: list[str] = []
 missing: list[str] = []
