@@ -163,7 +163,12 @@ class Loopback(Link):
 
     def _transmit(self, pkt: Pkt) -> None:
         pkt.hop(self.where, "lo", "loopback")
-        self.receive(pkt)
+        # the looped-back copy is not seen again by packet sockets: tcpdump -i lo shows each packet once
+        if not self.admin_up:
+            return
+        self.rx_packets += 1
+        self.rx_bytes += len(pkt.data)
+        self.ns.stack_receive(self, pkt)
 
 
 class Nic(Link):

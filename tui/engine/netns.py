@@ -208,6 +208,9 @@ class Namespace:
         if link.admin_up:
             return
         link.admin_up = True
+        if isinstance(link, Loopback) and not link.addrs:
+            # bringing lo up configures 127.0.0.1/8 (the kernel's inetdev NETDEV_UP for loopback)
+            self.add_addr(link, IfAddr(0x7F000001, 8, scope="host"))
         for a in link.addrs:
             self._add_addr_routes(link, a)
         if isinstance(link, Vxlan):
@@ -259,6 +262,8 @@ class Namespace:
 
     # --- addresses -----------------------------------------------------------------------------
     def add_addr(self, link: Link, addr: IfAddr) -> bool:
+        if addr.addr >> 24 == 127:
+            addr.scope = "host"  # the kernel forces host scope on loopback addresses
         for a in link.addrs:
             if a.addr == addr.addr and a.plen == addr.plen:
                 return False

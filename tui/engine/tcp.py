@@ -230,7 +230,7 @@ class Conn:
                 self.delack = None
         seg = tcp_segment(self.laddr, self.raddr, self.lport, self.rport, seq, self.rcv_nxt if flags & ACK else 0,
                           flags, win, payload, opts)
-        self.stack.ns.ip_send(self.laddr, self.raddr, PROTO_TCP, seg, df=True, ident=ident)
+        self.stack.ns.ip_send(self.laddr, self.raddr, PROTO_TCP, seg, df=True, ident=ident, t=self.stack.out_time())
 
     def _next_id(self) -> int:
         ident = self.ip_id
@@ -240,16 +240,19 @@ class Conn:
     def _queue(self, flags: int, payload: bytes = b"", syn_mss: int = 0) -> None:
         """Send a new segment and keep it for retransmission if it occupies sequence space."""
         seq = self.snd_nxt
-        self._emit(flags, payload, seq, syn_mss=syn_mss)
         length = len(payload) + (1 if flags & (SYN | FIN) else 0)
+        # advance first: over veth and bridges delivery is synchronous, so the peer's answer can
+        # arrive while _emit is still on the stack and must find the segment already sent
         self.snd_nxt = (self.snd_nxt + length) & 0xFFFFFFFF
         if length:
             self.unacked.append([seq, flags, payload, 0, self.clock.now])
+        self._emit(flags, payload, seq, syn_mss=syn_mss)
+        if length:
             self._arm()
 
     def _arm(self) -> None:
         if self.timer is None and self.unacked:
-            self.timer = self.clock.call_later(self.rto, self._retransmit)
+            self.timer = self.clock.call_later(self.rto, self.stack.in_kernel, self._retransmit)
 
     def _retransmit(self) -> None:
         self.timer = None
@@ -577,7 +580,7 @@ class Conn:
                 self.quick -= 1
             self._emit(ACK, sack=self._sack_blocks() if self.ooo else None)
         elif self.delack is None:
-            self.delack = self.clock.call_later(DELACK, self._delack_fire)
+            self.delack = self.clock.call_later(DELACK, self.stack.in_kernel, self._delack_fire)
 
     def _delack_fire(self) -> None:
         self.delack = None
@@ -606,7 +609,7 @@ class Conn:
             self.pingpong = True
             self.ack_pending += 1
             if self.delack is None:
-                self.delack = self.clock.call_later(DELACK, self._delack_fire)
+                self.delack = self.clock.call_later(DELACK, self.stack.in_kernel, self._delack_fire)
         elif self.state == "FIN_WAIT_1":
             self.state = "CLOSING"
             self._emit(ACK)
@@ -626,7 +629,7 @@ class Conn:
             self.timer.cancel()
             self.timer = None
         self.unacked.clear()
-        self.tw_timer = self.clock.call_later(TIME_WAIT_LEN, self._tw_expire)
+        self.tw_timer = self.clock.call_later(TIME_WAIT_LEN, self.stack.in_kernel, self._tw_expire)
 
     def _tw_expire(self) -> None:
         self.tw_timer = None
@@ -642,6 +645,21 @@ class TcpStack:
         self.listeners: dict[tuple[int, int], Callable[[Conn], None]] = {}
         self.conns: dict[tuple[int, int, int, int], Conn] = {}
         self.last_error = ""
+        self.kernel_context = False  # True while handling a segment or a timer (no system call involved)
+
+    def out_time(self) -> int | None:
+        """When a segment we emit now leaves: at once from kernel context (an ACK in the receive
+        path, a timer), after the socket send path (``ip_send``'s default) from a program's call."""
+        return self.ns.clock.now if self.kernel_context else None
+
+    def in_kernel(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run ``fn`` as the kernel does timers and softirqs: segments it emits leave at once."""
+        outer = self.kernel_context
+        self.kernel_context = True
+        try:
+            fn(*args)
+        finally:
+            self.kernel_context = outer
 
     def mss_for(self, dst: int) -> int:
         """The MSS we advertise towards ``dst``: route MTU - 40, at most 65495 (loopback)."""
@@ -707,8 +725,16 @@ class TcpStack:
         return conn
 
     def receive(self, pkt: Pkt, src: int, dst: int, off: int) -> None:
-        data = pkt.data
-        l3 = pkt.l3
+        """A segment for this namespace. It is handled at its arrival time ``pkt.t``: devices such as
+        veth hand packets over synchronously, stamped a little later than the sender's clock."""
+        data, l3 = pkt.data, pkt.l3
+        clock = self.ns.clock
+        if pkt.t > clock.now:
+            clock.call_at(pkt.t, self.in_kernel, self._receive, data, l3, src, dst, off)
+        else:
+            self.in_kernel(self._receive, data, l3, src, dst, off)
+
+    def _receive(self, data: bytes, l3: int, src: int, dst: int, off: int) -> None:
         total = data[l3 + 2] << 8 | data[l3 + 3]
         if len(data) < off + 20:
             return
@@ -753,7 +779,7 @@ class TcpStack:
             seg = tcp_segment(dst, src, dport, sport, 0,
                               (seq + plen + (1 if flags & SYN else 0) + (1 if flags & FIN else 0)) & 0xFFFFFFFF,
                               RST | ACK, 0)
-        self.ns.ip_send(dst, src, PROTO_TCP, seg, df=True, ident=0)
+        self.ns.ip_send(dst, src, PROTO_TCP, seg, df=True, ident=0, t=self.out_time())
 
     def _reset(self, src: int, dst: int, sport: int, dport: int, seq: int, ack: int, flags: int, plen: int) -> None:
         self._reset_for(src, dst, sport, dport, seq, ack, flags, plen)

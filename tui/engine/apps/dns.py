@@ -390,12 +390,14 @@ class EmbeddedResolver:
     ``tasks.<svc>``, container names, aliases), or None when the name is not
     Docker's: the query is then forwarded to ``upstream`` (the host's resolvers).
     ``reverse(ip)`` gives the PTR name (``<container>.<network>``) or None.
-    ``upstream`` may also be a callable returning the current list.
+    ``upstream`` may also be a callable returning the current list. The resolver
+    starts at once (``autostart=False`` to call :meth:`start` later); ``stop``
+    closes its sockets when the container stops.
     """
 
     def __init__(self, ns: Namespace, lookup: Lookup, reverse: Reverse | None = None,
                  upstream: list[int] | Callable[[], list[int]] | None = None, *,
-                 host_ns: Namespace | None = None, address: int = RESOLVER_IP) -> None:
+                 host_ns: Namespace | None = None, address: int = RESOLVER_IP, autostart: bool = True) -> None:
         self.ns = ns
         self.lookup = lookup
         self.reverse = reverse or (lambda _ip: None)
@@ -408,6 +410,8 @@ class EmbeddedResolver:
         self.queries = 0
         self.forwarded = 0
         self.started = False
+        if autostart:
+            self.start()
 
     @property
     def upstream(self) -> list[int]:
