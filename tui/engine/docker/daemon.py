@@ -376,7 +376,7 @@ class Daemon:
         def reverse(addr: int) -> str | None:
             return self.reverse_for(c, addr)
 
-        # unknown names go to the host's resolvers, asked from the host namespace as libnetwork does
+        # names Docker does not own go to the host's resolvers (asked from the container's namespace)
         c.dns = EmbeddedResolver(ns, lookup, reverse, [ip("10.0.0.2")], host_ns=self.host.root_ns).start()
 
     def resolve_for(self, c: Container, name: str) -> list[int] | None:
@@ -400,6 +400,11 @@ class Daemon:
         return out or None
 
     def reverse_for(self, c: Container, addr: int) -> str | None:
+        if self.swarm is not None:
+            for ep in c.endpoints:
+                name = self.swarm.reverse(ep.network, addr)
+                if name is not None:
+                    return name
         for ep in c.endpoints:
             for other in ep.network.endpoints.values():
                 if other.addr == addr:

@@ -837,6 +837,17 @@ class Member:
                         "--dport", str(p.published), "-j", "REDIRECT", "--to-ports", str(p.target)])
 
     # --- DNS -------------------------------------------------------------------------------------------------
+    def reverse(self, net: Network, addr: int) -> str | None:
+        """PTR for a task address on a swarm network: `<service>.<slot>.<task id>.<network>` (none for VIPs)."""
+        sn = net.extra.get("swarm")
+        if sn is None:
+            return None
+        for svc in self.cluster.services.values():
+            for t in svc.tasks:
+                if t.desired == "running" and t.addrs.get(sn.id) == addr:
+                    return f"{t.name}.{t.id}.{sn.name}"
+        return None
+
     def resolve(self, daemon: Daemon, net: Network, name: str) -> list[int] | None:
         sn = net.extra.get("swarm")
         if sn is None:
