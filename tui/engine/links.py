@@ -326,6 +326,10 @@ class Bridge(Link):
 
     # --- datapath -------------------------------------------------------------------------------
     def bridge_input(self, port: Link, pkt: Pkt) -> None:
+        if not self.admin_up:
+            # a bridge that is down puts its ports in the disabled state: nothing is learned or forwarded
+            pkt.hop(self.ns.where, self.name, "drop", "bridge is down (port disabled)")
+            return
         data = pkt.data
         src = data[6:12]
         dst = data[0:6]

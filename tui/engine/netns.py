@@ -696,9 +696,11 @@ class Namespace:
                 self._neigh_output(frag, link, r, dst)
             return None
         if r.type == "local" or link.name == "lo":
+            # traffic to one of our own addresses never leaves: it loops back through lo
+            lo = self.links.get("lo", link)
             pkt.hop(self.where, "lo", "route", "local")
             pkt.data = b"\x00" * 12 + ETH_IP + data[14:]
-            link.xmit(pkt)
+            lo.xmit(pkt)
             return None
         self._neigh_output(pkt, link, r, dst)
         return None

@@ -480,9 +480,10 @@ class Daemon:
             c.process.signal(SIGTERM)
             if not c.process.done:
                 c.process.signal(SIGKILL)
-        app = getattr(c, "app", None)
-        if app is not None and hasattr(app, "close"):
-            app.close()
+        app = c.app
+        if app is not None:
+            (getattr(app, "stop", None) or getattr(app, "close", lambda: None))()
+            c.app = None
         c.state = "exited"
         c.exit_code = 137 if c.process is None or (c.process.status or 0) >= 128 else int(c.process.status or 0)
         if c.process is not None and c.process.status == 128 + SIGTERM:

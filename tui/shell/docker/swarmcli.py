@@ -119,9 +119,12 @@ def _manager_reachable(d: Daemon, addr: str, port: int) -> bool | None:
                 nf = n.daemon.host.root_ns.netfilter
                 blocked = False
                 for rule in nf.rules("filter", "INPUT"):
-                    text = " ".join(getattr(rule, "argv", []) or [])
-                    if f"--dport {port}" in text and getattr(rule, "target", "") in ("DROP", "REJECT"):
+                    text = rule.save_text()
+                    if f"--dport {port}" in text and "-p tcp" in text and rule.target_name in ("DROP", "REJECT"):
                         blocked = True
+                        break
+                    if rule.target_name == "ACCEPT" and f"--dport {port}" in text:
+                        break
                 if blocked:
                     return False
                 return True if port == 2377 else None
@@ -394,7 +397,8 @@ def task_table(ctx: Ctx, c: Any, tasks: list[Any], trunc: bool, quiet: bool) -> 
         by_slot.setdefault(key, []).append(t)
     ordered = []
     for key in sorted(by_slot, key=lambda k: (natural(k[0]), natural(str(k[1])))):
-        group = sorted(by_slot[key], key=lambda t: t.created_ns, reverse=True)
+        # newest first; tasks made in the same instant keep their creation order
+        group = sorted(by_slot[key], key=lambda t: (t.created_ns, t.service.tasks.index(t)), reverse=True)
         for i, t in enumerate(group):
             ordered.append((t, i > 0))
     if quiet:
