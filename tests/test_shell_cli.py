@@ -45,12 +45,6 @@ def fake_capture(ctx: Ctx) -> int:
     return 0
 
 
-def test_no_arguments_prints_a_placeholder(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main([]) == 0
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1 and "not built yet" in out
-
-
 def test_script_prints_the_transcript(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     script = tmp_path / "s.sh"
     script.write_text("# setup\nhostname\nfoo\nssh ip-10-0-2-253 hostname\nfalse\n")
