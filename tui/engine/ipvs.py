@@ -224,6 +224,7 @@ class Service:
         self._wrr_cw = 0
         self._wrr_mw = 0
         self._wrr_di = 1
+        self._index: dict[tuple[int, int], Dest] = {}
 
     @property
     def key(self) -> tuple[int, int, int, int, int]:
@@ -239,17 +240,17 @@ class Service:
         return f"{_PROTO_LABEL.get(self.proto, '?')} {_ip(self.vip)}:{self.port}"
 
     def find_dest(self, addr: int, port: int) -> Dest | None:
-        for d in self.dests:
-            if d.addr == addr and d.port == port:
-                return d
-        return None
+        return self._index.get((addr, port))  # kept in step with ``dests`` by add_server/del_server
 
     def __repr__(self) -> str:
         return f"<Service {self.label()} {self.scheduler}>"
 
     # --- schedulers -------------------------------------------------------------------------------
     def dests_changed(self) -> None:
-        """What the wrr scheduler does on every add/edit/delete of a real server."""
+        """What the wrr scheduler does on every add/edit/delete of a real server (only wrr needs it)."""
+        if self.scheduler != "wrr":
+            self._wrr_cl = -1
+            return
         weights = [d.weight for d in self.dests if d.weight > 0]
         g = 0
         for w in weights:
@@ -525,6 +526,7 @@ class Ipvs:
         for d in svc.dests:
             d.available = False  # connections keep them until they expire (or expire_nodest_conn)
         svc.dests = []
+        svc._index.clear()
 
     def flush(self) -> None:
         """`ipvsadm -C`: every service goes; existing connections run on until they expire."""
@@ -559,6 +561,7 @@ class Ipvs:
             dest.weight, dest.method, dest.available = weight, fwd, True
             dest.u_threshold, dest.l_threshold = u_threshold, l_threshold
         svc.dests.insert(0, dest)
+        svc._index[(a, port)] = dest
         svc.dests_changed()
         return dest
 
@@ -602,6 +605,7 @@ class Ipvs:
             raise IpvsError("ENOENT", "No such destination")
         idx = svc.dests.index(dest)
         svc.dests.remove(dest)
+        svc._index.pop((dest.addr, dest.port), None)
         if svc._rr_last is dest:  # round robin carries on after the removed server
             svc._rr_last = svc.dests[idx - 1] if idx > 0 else None
         dest.available = False

@@ -390,14 +390,20 @@ class Cluster:
             if net is not None:
                 net.pool.release(addr)
 
-    def refresh_lbs(self, svc: Service) -> None:
-        """Every node's load balancers follow the service's running tasks (as gossip would carry them)."""
+    def refresh_lbs(self, svc: Service, task: Task | None = None, add: bool = True) -> None:
+        """Every node's load balancers follow the service's running tasks (as gossip would carry them).
+
+        With ``task``, only that task's backend is added or removed (constant work per task)."""
         if svc.endpoint_mode != "vip" or svc.id not in self.services:
             return
         for node in self.nodes.values():
             member = node.daemon.swarm
-            if member is not None and node.status == "ready":
+            if member is None or node.status != "ready":
+                continue
+            if task is None:
                 member.program_service(svc)
+            else:
+                member.update_backend(svc, task, add)
 
     def converged(self, svc: Service) -> bool:
         live = [t for t in svc.tasks if t.desired == "running"]
@@ -669,7 +675,7 @@ class Member:
         d.start(c)
         t.state = "running"
         t.since_ns = d.clock.wall_ns
-        self.cluster.refresh_lbs(svc)
+        self.cluster.refresh_lbs(svc, t, add=True)
 
     def stop_task(self, t: Task) -> None:
         c = t.container
@@ -682,7 +688,7 @@ class Member:
                 d.remove(c, force=True)
         t.state = "shutdown"
         t.since_ns = d.clock.wall_ns
-        self.cluster.refresh_lbs(t.service)
+        self.cluster.refresh_lbs(t.service, t, add=False)
 
     def endpoint_removed(self, daemon: Daemon, ep: Endpoint) -> None:
         sn = ep.network.extra.get("swarm")
@@ -780,6 +786,42 @@ class Member:
                 except IpvsError:
                     pass
         self._program_ingress_ports(svc)
+
+    def update_backend(self, svc: Service, t: Task, add: bool) -> None:
+        """One task joins or leaves the service's IPVS real servers on this node."""
+        from tui.engine.ipvs import IpvsError
+
+        if not self._lb_ready(svc):
+            self.program_service(svc)
+            return
+        for nid, addr in t.addrs.items():
+            sn = self.cluster.networks.get(nid)
+            if sn is None or nid not in svc.vips:
+                continue
+            ns = self.ingress_ns if sn.ingress else self.lb_ns.get(nid)
+            if ns is None or ns.ipvs is None:
+                continue
+            svc_obj = ns.ipvs.find_service(fwmark=self.fwmark_for(svc))
+            if svc_obj is None:
+                continue
+            try:
+                if add:
+                    ns.ipvs.add_server(svc_obj, addr, 0, 1, "masq")
+                else:
+                    ns.ipvs.edit_server(svc_obj, addr, 0, 0, "masq")
+                    ns.ipvs.del_server(svc_obj, addr, 0)
+            except IpvsError:
+                pass
+
+    def _lb_ready(self, svc: Service) -> bool:
+        """True once this node has programmed the service on every network it has a load balancer for."""
+        ready = self.__dict__.setdefault("_lb_programmed", set())
+        key = (svc.id, frozenset(n for n in svc.vips if n in self.lb_ns or (self.ingress_ns is not None
+                                                                            and n == self.cluster.ingress.id)))
+        if key in ready:
+            return True
+        ready.add(key)
+        return False
 
     def _program_ingress_ports(self, svc: Service) -> None:
         ports = [p for p in svc.ports if p.mode == "ingress"]
