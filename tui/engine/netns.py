@@ -536,8 +536,12 @@ class Namespace:
             c = (c & 0xFFFF) + (c >> 16)
             body[2:4] = c.to_bytes(2, "big")
             reply_src = dst if self.is_local(dst) else (self.source_for(src) or dst)
+            # the kernel's replies do PMTU discovery "want": DF unless the reply must be fragmented
+            route = self.routes.lookup(src)
+            out = self.links.get(route.dev) if route is not None else None
+            df = out is None or 20 + len(body) <= out.mtu
             self.ip_send(reply_src, src, PROTO_ICMP, bytes(body), t=pkt.t + HOP_DELAY, trace=pkt.trace,
-                         tos=data[l3 + 1], mark=pkt.mark)
+                         tos=data[l3 + 1], mark=pkt.mark, df=df)
         elif itype == 0:
             ident = data[off + 4] << 8 | data[off + 5]
             cb = self.ping_sockets.get(ident)

@@ -377,9 +377,15 @@ def _place(ctx: CheckContext, host: str, container: str | None, namespace: str |
         c = found[0][1]
         return c.sandbox.netns, f"{container_label(c)} on {host}" if lang != "zh" else f"{host} 上的 {container_label(c)}"
     if namespace is not None:
-        ns = h.netns_by_name.get(namespace)
+        # `ip netns` names, and Docker's own (`ingress_sbox`, `lb_<id9>`, `1-<id10>`, a sandbox key);
+        # a prefix of a Docker name is enough (`1-lr7ug`)
+        docker_ns = getattr(h, "docker_netns", {})
+        ns = h.netns_by_name.get(namespace) or docker_ns.get(namespace)
         if ns is None:
-            names = ", ".join(sorted(h.netns_by_name))
+            hits = [n for k, n in docker_ns.items() if k.startswith(namespace)]
+            ns = hits[0] if len(hits) == 1 else None
+        if ns is None:
+            names = ", ".join(sorted([*h.netns_by_name, *docker_ns]))
             return CheckResult(False, msg(lang, "no_namespace", ns=namespace, host=host,
                                           have=msg(lang, "ns_are", names=names) if names else ""))
         return ns, f"namespace {namespace} on {host}" if lang != "zh" else f"{host} 上的命名空间 {namespace}"

@@ -590,6 +590,29 @@ class Member:
         self._announce(sn, ep)
         return ep
 
+    def attach_container(self, daemon: Daemon, c: Container, net: Network) -> Endpoint:
+        """`docker run --network X` / `network connect X` on an attachable overlay: an address from the
+        manager, the LB sandbox, eth<N> on the overlay and (if it is the first network) docker_gwbridge."""
+        sn = net.extra.get("swarm") or self.cluster.networks.get(net.id)
+        if sn is None:
+            raise daemon_error(f"network {net.name} not found")
+        addr = sn.pool.allocate()
+        if addr is None:
+            raise daemon_error(f"could not allocate an address on network {sn.name}")
+        if sn.id not in self.node.lb_addrs:
+            self.node.lb_addrs[sn.id] = sn.pool.allocate() or 0
+        self.ensure_lb(sn)
+        first = not c.endpoints
+        ep = self._join_overlay(sn, c.sandbox.netns, f"eth{len(c.endpoints)}", addr, c.name, c.id)  # type: ignore[union-attr]
+        c.endpoints.append(ep)
+        if first:
+            daemon.connect_bridge(c, self.gwbridge(), f"eth{len(c.endpoints)}", default_route=True,
+                                  endpoint_name=f"gateway_{c.sandbox_id[:12]}", sandbox_key=c.id)
+        daemon.write_resolv_conf(c, embedded=True)
+        daemon.start_embedded_dns(c)
+        c.attached_addrs = getattr(c, "attached_addrs", []) + [(sn.id, addr)]  # type: ignore[attr-defined]
+        return ep
+
     # --- docker_gwbridge and ingress ------------------------------------------------------------------------
     def gwbridge(self) -> Network:
         for n in self.daemon.networks.values():
@@ -671,7 +694,14 @@ class Member:
         self._redirect_published(t, c)
         for p in svc.ports:
             if p.mode == "host":  # bound only where a task runs: a DNAT to the task's docker_gwbridge address
-                d.publish_port(c, p.published, p.target, p.proto)
+                try:
+                    d.publish_port(c, p.published, p.target, p.proto)
+                except DockerError as e:
+                    t.state = "rejected"
+                    t.error = e.message.removeprefix("Error response from daemon: ")
+                    t.since_ns = d.clock.wall_ns
+                    d.remove(c, force=True)
+                    return
         d.start(c)
         t.state = "running"
         t.since_ns = d.clock.wall_ns
@@ -706,10 +736,39 @@ class Member:
         daemon.clock.call_later(5 * SEC, self.cluster.reconcile)
 
     def service_removed(self, svc: Service) -> None:
+        """Undo what program_service did: VIP addresses, marks, IPVS services, DOCKER-INGRESS rules."""
+        from tui.engine.ipvs import IpvsError
+
+        mark = svc.fwmarks.get(self.node.hostname)
         for nid, vip in svc.vips.items():
-            ns = self.lb_ns.get(nid)
-            if ns is not None and "eth0" in ns.links:
+            sn = self.cluster.networks.get(nid)
+            ns = self.ingress_ns if sn is not None and sn.ingress else self.lb_ns.get(nid)
+            if ns is None:
+                continue
+            if "eth0" in ns.links:
                 ns.del_addr(ns.links["eth0"], vip, 32)
+            if mark is not None:
+                _delete_rules(ns.netfilter, "mangle", "INPUT", f"--set-xmark 0x{mark:x}/0xffffffff")
+                if ns.ipvs is not None:
+                    try:
+                        ns.ipvs.del_service(mark)
+                    except IpvsError:
+                        pass
+        if self.ingress_ns is not None and mark is not None:
+            _delete_rules(self.ingress_ns.netfilter, "mangle", "PREROUTING", f"--set-xmark 0x{mark:x}/0xffffffff")
+        done = self.__dict__.get("_ingress_done", set())
+        for p in svc.ports:
+            if p.mode != "ingress" or (svc.id, p.published, p.proto) not in done:
+                continue
+            done.discard((svc.id, p.published, p.proto))
+            nf = self.daemon.nf
+            _delete_rules(nf, "nat", "DOCKER-INGRESS", f"--dport {p.published} ")
+            _delete_rules(nf, "filter", "DOCKER-INGRESS", f"--dport {p.published} ")
+            _delete_rules(nf, "filter", "DOCKER-INGRESS", f"--sport {p.published} ")
+        ready = self.__dict__.get("_lb_programmed")
+        if ready:
+            for key in [k for k in ready if k[0] == svc.id]:
+                ready.discard(key)
 
     # --- load balancing --------------------------------------------------------------------------------------
     def ensure_lb(self, sn: SwarmNetwork) -> None:
@@ -913,6 +972,12 @@ class Member:
                 if t.container is not None and name in (t.container.name, f"{t.name}.{t.id}"):
                     return [t.addrs[sn.id]]
         return None
+
+
+def _delete_rules(nf: Any, table: str, chain: str, needle: str) -> None:
+    for rule in list(nf.rules(table, chain)):
+        if needle in rule.save_text() + " ":
+            nf.delete(table, chain, rule)
 
 
 def _docker_ipvs_sysctls(ns: Namespace) -> None:

@@ -117,6 +117,11 @@ def ip_cmd(ctx: Ctx) -> Any:
         ctx.err(usage_ip(busybox))
         return 255 if not busybox else 1
     obj, rest = args[0], args[1:]
+    if _modifies(obj, rest) and getattr(ctx.sandbox, "container", None) is not None:
+        # Docker drops CAP_NET_ADMIN: a container can look at its network but not change it
+        prefix = "ip: " if busybox else ""
+        ctx.err(f"{prefix}RTNETLINK answers: Operation not permitted\n")
+        return 2 if not busybox else 1
     try:
         if matches(obj, "address") or obj == "a":
             return ip_addr(ctx, ns, rest, opts, busybox)
@@ -139,6 +144,13 @@ def ip_cmd(ctx: Ctx) -> Any:
         return 1
     ctx.err(f'Object "{obj}" is unknown, try "ip help".\n')
     return 1
+
+
+MODIFYING = {"add", "del", "delete", "set", "flush", "replace", "change", "append"}
+
+
+def _modifies(obj: str, rest: list[str]) -> bool:
+    return bool(rest) and rest[0] in MODIFYING and obj not in ("netns",)
 
 
 def usage_ip(busybox: bool) -> str:

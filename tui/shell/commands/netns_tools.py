@@ -150,3 +150,43 @@ def systemctl_cmd(ctx: Ctx) -> int:
         return 0 if daemon.running else 3
     ctx.err(f"Unknown command verb {verb}.\n")
     return 1
+
+
+def _listing(ctx: Ctx, path: str) -> list[str] | None:
+    """Directory entries, with the namespace files the kernel model owns (`/run/netns`, Docker's netns dir)."""
+    host = ctx.sandbox.host
+    if path in ("/run/netns", "/var/run/netns") and ctx.sandbox is host:
+        return sorted(host.netns_by_name)
+    if path in ("/var/run/docker/netns", "/run/docker/netns") and ctx.sandbox is host:
+        return sorted(getattr(host, "docker_netns", {}))
+    fs = ctx.sandbox.fs
+    if fs.is_dir(path):
+        return fs.listdir(path)
+    return None
+
+
+@command("ls", summary="list directory contents")
+def ls_cmd(ctx: Ctx) -> int:
+    """A plain `ls` (names only, sorted, `-1`/`-a`/`-l` accepted): enough to find namespace files."""
+    args = [a for a in ctx.argv[1:] if not a.startswith("-")]
+    paths = args or [ctx.cwd]
+    status = 0
+    many = len(paths) > 1
+    for i, raw in enumerate(paths):
+        path = ctx.sandbox.fs.norm(raw, ctx.cwd)
+        names = _listing(ctx, path)
+        if names is None:
+            if ctx.sandbox.fs.exists(path):
+                ctx.out(raw + "\n")
+                continue
+            if ctx.sandbox.tools == "busybox":
+                ctx.err(f"ls: {raw}: No such file or directory\n")
+            else:
+                ctx.err(f"ls: cannot access '{raw}': No such file or directory\n")
+            status = 2 if ctx.sandbox.tools != "busybox" else 1
+            continue
+        if many:
+            ctx.out(("\n" if i else "") + f"{raw}:\n")
+        if names:
+            ctx.out("\n".join(names) + "\n")
+    return status

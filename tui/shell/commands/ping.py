@@ -253,8 +253,12 @@ def ping_cmd(ctx: Ctx) -> Generator[Any, Any, int]:
                 body = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + payload
                 c = checksum(body)
                 body = body[:2] + c.to_bytes(2, "big") + body[4:]
-                err = ns.ip_send(src, dst, PROTO_ICMP, body, ttl=ttl, df=pmtu in ("do", "want", "probe"),
-                                 ident=None)
+                df = pmtu in ("do", "probe")
+                if pmtu == "want":  # PMTU discovery: DF set, but what is bigger than the route's MTU is fragmented
+                    route = ns.routes.lookup(dst)
+                    link = ns.links.get(route.dev) if route is not None else None
+                    df = link is None or 20 + len(body) <= link.mtu
+                err = ns.ip_send(src, dst, PROTO_ICMP, body, ttl=ttl, df=df, ident=None)
                 transmitted += 1
                 sent_at[seq] = now
                 last_send = now

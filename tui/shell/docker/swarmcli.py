@@ -488,12 +488,39 @@ def service_update(ctx: Ctx, d: Daemon, args: list[str]) -> Any:
     restart = p.flag("force")
     if p.str("replicas"):
         svc.replicas = int(p.str("replicas"))
-    for spec in p.list("publish_add"):
-        pp = parse_service_publish(spec)
-        svc.ports.append(pp)
-        if pp.mode == "ingress" and c.ingress.id not in svc.vips:
-            svc.vips[c.ingress.id] = c.ingress.pool.allocate() or 0
+    em = p.str("endpoint_mode") or svc.endpoint_mode
+    new_ports = [parse_service_publish(spec) for spec in p.list("publish_add")]
+    removed = {parse_service_publish(spec).published or parse_service_publish(spec).target
+               for spec in p.list("publish_rm")}
+    kept = [pp for pp in svc.ports if pp.published not in removed and pp.target not in removed]
+    merged = kept + [pp for pp in new_ports if not any(
+        (q.published, q.proto) == (pp.published, pp.proto) for q in kept)]
+    if em == "dnsrr" and any(pp.mode == "ingress" for pp in merged):
+        raise daemon_error("rpc error: code = InvalidArgument desc = EndpointSpec: port published with ingress mode "
+                           "can't be used with dnsrr mode")
+    if merged != svc.ports or em != svc.endpoint_mode:
+        for node in c.nodes.values():
+            if node.daemon.swarm is not None:
+                node.daemon.swarm.service_removed(svc)  # take down the old load-balancing state everywhere
+        for nid, vip in list(svc.vips.items()):
+            c.networks[nid].pool.release(vip)
+        svc.vips.clear()
+        svc.ports = merged
+        svc.endpoint_mode = em
+        if em == "vip":
+            for nid in svc.networks:
+                svc.vips[nid] = c.networks[nid].pool.allocate() or 0
+            if any(pp.mode == "ingress" for pp in svc.ports):
+                svc.vips[c.ingress.id] = c.ingress.pool.allocate() or 0
         restart = True
+    for ref in p.list("network_rm"):
+        sn = c.find_network(ref)
+        if sn is not None and sn.id in svc.networks:
+            svc.networks.remove(sn.id)
+            vip = svc.vips.pop(sn.id, None)
+            if vip:
+                sn.pool.release(vip)
+            restart = True
     for ref in p.list("network_add"):
         sn = c.find_network(ref)
         if sn is None:

@@ -76,9 +76,9 @@ def iproute_link_line(ns: Namespace, link: Link, *, mode: bool) -> str:
     s += f"state {link.operstate} "
     if mode:
         s += "mode DEFAULT "
-    s += "group default"
+    s += "group default "  # iproute2 ends every field with a space; qlen only when non-zero
     if link.txqlen:
-        s += f" qlen {link.txqlen}"
+        s += f"qlen {link.txqlen}"
     return s
 
 
