@@ -1,0 +1,1 @@
+"""The player's screens: lesson picker, main lesson screen, and modal dialogs."""
