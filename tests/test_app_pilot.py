@@ -49,11 +49,15 @@ async def ready(pilot: Any) -> Any:
     return app.screen
 
 
-async def run(pilot: Any, line: str) -> None:
-    """Type a line in the console and wait for the command to end."""
+async def run(pilot: Any, line: str, *, type_it: bool = False) -> None:
+    """Put a line on the console's command line (typed key by key if asked), press Enter, wait for the end."""
     screen = pilot.app.screen
     screen.console.input.focus()
-    await pilot.press(*line, "enter")
+    if type_it:
+        await pilot.press(*line)
+    else:
+        screen.console.input.insert_text_at_cursor(line)
+    await pilot.press("enter")
     await wait_for(pilot, lambda: not screen.session.busy and not screen.console.busy)
     await pilot.pause()
 
@@ -76,7 +80,7 @@ async def test_console_has_focus_and_shows_command_output(tmp_path: Path) -> Non
     async with app.run_test(size=WIDE) as pilot:
         screen = await ready(pilot)
         assert screen.focused is screen.console.input
-        await run(pilot, "ip -br addr show eth0")
+        await run(pilot, "ip -br addr show eth0", type_it=True)
         text = console_text(app)
         assert "root@ip-10-0-2-197:~# ip -br addr show eth0" in text
         assert "10.0.2.197/24" in text
@@ -367,12 +371,13 @@ async def test_interface_rows_update_in_place(tmp_path: Path) -> None:
         await run(pilot, "ip link add dummy0 type dummy")
         await pilot.pause(0.3)
         assert table.row_count == before + 1
+        key = next(r.value for r in table.rows if str(table.get_row(r)[0]) == "dummy0")
+        assert str(table.get_row(key)[1]) == "DOWN"
+        table.move_cursor(row=table.get_row_index(key))
         await run(pilot, "ip link set dummy0 up")
         await pilot.pause(0.3)
-        row = table.get_row("7") if "7" in [r.value for r in table.rows] else None
-        rows = {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[1]) for i in range(table.row_count)}
-        assert rows["dummy0"] in ("UNKNOWN", "UP")
-        del row
+        assert str(table.get_row(key)[1]) == "UNKNOWN"  # the same row, its cell changed
+        assert table.row_count == before + 1 and table.cursor_row == table.get_row_index(key)
 
 
 async def test_capture_step_feeds_the_capture_pane(tmp_path: Path) -> None:
@@ -663,3 +668,39 @@ async def test_theme_choice_is_kept_and_no_color_is_respected(tmp_path: Path,
     async with plain.run_test(size=WIDE) as pilot:
         await ready(pilot)
         assert plain.no_color
+
+
+async def test_a_quiz_with_several_right_answers(tmp_path: Path) -> None:
+    app = make_app(tmp_path, lesson=str(FIXTURES / "extra" / "quiz-multiple.yaml"))
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await ready(pilot)
+        session = screen.session
+        submit = screen.lesson_pane.query_one("#quiz-submit")
+        await pilot.click("#quiz-check-0")
+        submit.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not session.states[0].completed  # one of two is not enough
+        screen.lesson_pane.query_one("#quiz-check-1").focus()
+        await pilot.press("space")  # keyboard only this time
+        submit.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert session.states[0].completed
+        assert "gossip" in str(screen.lesson_pane.query_one("#quiz-feedback").render())
+        answers = [r["answer"] for r in session.records if r["kind"] == "quiz"]
+        assert answers == ["UDP 4789 (VXLAN)", "UDP 4789 (VXLAN); TCP/UDP 7946 (gossip)"]
+
+
+async def test_a_lesson_that_cannot_be_loaded_is_reported(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: bad\ntitle: [not closed\n", encoding="utf-8")
+    app = make_app(tmp_path, lesson=str(bad))
+    async with app.run_test(size=WIDE) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen._load_error is not None)
+        heading = str(screen.lesson_pane.query_one("#lesson-heading").render())
+        assert "could not be loaded" in heading and "bad.yaml" in heading
+        await pilot.press(*"ip a", "enter")  # the app stays usable; the console just has no lab
+        await pilot.pause()
+        assert screen.session is None

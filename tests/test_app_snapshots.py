@@ -93,7 +93,8 @@ def test_main_screen_after_commands(snap_compare: Any, tmp_path: Path) -> None:
         screen = pilot.app.screen
         for line in ("docker network create -d overlay my-swarm-net",
                      "docker service create --name test --network my-swarm-net busybox ping 8.8.8.8"):
-            await pilot.press(*line, "enter")
+            screen.console.input.insert_text_at_cursor(line)
+            await pilot.press("enter")
             await _wait(pilot, lambda: not screen.session.busy)
         await pilot.pause(0.3)
 

