@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from tui.engine.addr import int_to_ip
 from tui.engine.clock import SEC, US
 from tui.engine.links import BROADCAST, HOP_DELAY, IfAddr, Link, Loopback, Vxlan
 from tui.engine.neigh import FAILED, Neigh, NeighTable
@@ -838,9 +839,7 @@ class Namespace:
 
 
 def _ip(v: int | None) -> str:
-    if v is None:
-        return "-"
-    return f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
+    return "-" if v is None else int_to_ip(v)
 
 
 def _mac(b: bytes) -> str:

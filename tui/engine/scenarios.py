@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tui.engine.addr import ip_to_int
 from tui.engine.clock import US
 from tui.engine.lab import Lab
 from tui.engine.links import Dummy, IfAddr, Nic
@@ -20,9 +21,7 @@ class ScenarioError(Exception):
     """An unknown scenario name or a scenario file that cannot be used."""
 
 
-def ip(s: str) -> int:
-    a, b, c, d = (int(x) for x in s.split("."))
-    return a << 24 | b << 16 | c << 8 | d
+ip = ip_to_int  # dotted quad -> int (one parser for the whole engine)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
+from tui.engine.addr import ip_to_int
 from tui.engine.clock import US
 from tui.engine.links import Dummy, IfAddr, Nic
 from tui.engine.route import Route
@@ -32,9 +33,7 @@ ZONE = {
 }
 
 
-def _ip(s: str) -> int:
-    a, b, c, d = (int(x) for x in s.split("."))
-    return a << 24 | b << 16 | c << 8 | d
+_ip = ip_to_int
 
 
 def install_world(lab: Lab, segment: Segment, gateway: str) -> None:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tui.engine.addr import int_to_ip, ip_to_int
+
 LOCAL_POOLS = [("172.17.0.0", 16, 16), ("172.18.0.0", 16, 16), ("172.19.0.0", 16, 16), ("172.20.0.0", 14, 16),
                ("172.24.0.0", 14, 16), ("172.28.0.0", 14, 16), ("192.168.0.0", 16, 20)]
 
 
-def ip(s: str) -> int:
-    a, b, c, d = (int(x) for x in s.split("."))
-    return a << 24 | b << 16 | c << 8 | d
-
-
-def ip_str(v: int) -> str:
-    return f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
+ip = ip_to_int
+ip_str = int_to_ip
 
 
 @dataclass

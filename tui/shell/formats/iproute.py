@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tui.engine.addr import int_to_ip
 from tui.engine.links import Bridge, Link, Veth, Vxlan
 from tui.engine.route import LOCAL, Route
 
@@ -14,8 +15,7 @@ if TYPE_CHECKING:
     from tui.engine.netns import Namespace
 
 
-def ip_str(v: int) -> str:
-    return f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
+ip_str = int_to_ip
 
 
 def mac_str(b: bytes) -> str:
