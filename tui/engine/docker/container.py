@@ -52,6 +52,7 @@ class Container:
     finished_ns: int = 0
     endpoints: list[Endpoint] = field(default_factory=list)
     ports: list[tuple[int, int, str]] = field(default_factory=list)  # (host port, container port, proto)
+    mapped: list[Any] = field(default_factory=list)  # while running: (docker-proxy, its iptables rules) per port
     logs: list[LogLine] = field(default_factory=list)
     process: Process | None = None
     auto_remove: bool = False
@@ -60,6 +61,7 @@ class Container:
     hostname: str = ""
     sandbox_id: str = ""
     network_mode: str = "default"
+    aliases: list[str] = field(default_factory=list)  # --network-alias: EndpointsConfig[network_mode].Aliases
     dns: Any = None  # the embedded DNS server of its sandbox (user-defined networks)
     app: Any = None  # the application model of images like nginx and whoami
 

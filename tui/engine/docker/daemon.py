@@ -25,6 +25,7 @@ from tui.engine.docker.network import (
     new_endpoint_id,
     plug_into_sandbox,
     set_default_route,
+    user_defined,
 )
 from tui.engine.fs import FileSystem
 from tui.engine.links import Bridge, IfAddr
@@ -37,15 +38,19 @@ if TYPE_CHECKING:
 
 ENGINE_VERSION = "20.10.12"
 API_PREFIX = "Error response from daemon: "
+# runconfig.ErrUnsupportedNetworkAndAlias (moby daemon/container_operations.go updateNetworkConfig)
+ALIAS_ON_PREDEFINED = "network-scoped alias is supported only for containers in user defined networks"
 
 
 class DockerError(Exception):
     """An error as the CLI prints it (already prefixed where the daemon said it), with the exit status."""
 
-    def __init__(self, message: str, status: int = 1) -> None:
+    def __init__(self, message: str, status: int = 1, *, notice: str = "", at_start: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.notice = notice  # printed before the error as is (`Unable to find image ... locally`)
+        self.at_start = at_start  # raised by ContainerStart: `docker run` prints it without the help hint
 
 
 def daemon_error(msg: str, status: int = 1) -> DockerError:
@@ -231,9 +236,9 @@ class Daemon:
         img = find_image(ref)
         if img is None:
             repo = ref.split(":")[0]
-            raise DockerError(f"Unable to find image '{ref if ':' in ref else ref + ':latest'}' locally\n"
-                              f"{API_PREFIX}pull access denied for {repo}, repository does not exist or may "
-                              "require 'docker login': denied: requested access to the resource is denied", 125)
+            raise DockerError(f"{API_PREFIX}pull access denied for {repo}, repository does not exist or may "
+                              "require 'docker login': denied: requested access to the resource is denied", 125,
+                              notice=f"Unable to find image '{ref if ':' in ref else ref + ':latest'}' locally\n")
         self.images[img.repo] = img
         return img
 
@@ -329,7 +334,7 @@ class Daemon:
 
     def run_container(self, image: Image, *, name: str | None, cmd: list[str] | None, network: str | None,
                       publish: list[tuple[int, int, str]], hostname: str | None = None, auto_remove: bool = False,
-                      labels: dict[str, str] | None = None) -> Container:
+                      labels: dict[str, str] | None = None, aliases: list[str] | None = None) -> Container:
         net = self.find_network(network or "bridge")
         if net is None:
             raise daemon_error(f"network {network} not found", 125)
@@ -338,25 +343,48 @@ class Daemon:
                                f"network {net.name} not manually attachable", 125)
         c = self.new_container(image, name=name, cmd=cmd, hostname=hostname, labels=labels, auto_remove=auto_remove)
         c.network_mode = net.name if net.name != "bridge" else "default"
+        c.aliases = list(aliases or [])
+        if user_defined(c.network_mode) or not c.aliases:  # else the container stays Created (refused at start)
+            try:
+                self.attach_networks(c, [net])
+            except DockerError:
+                self.remove(c, force=True)
+                raise
+            for host_port, cport, proto in publish:
+                self.publish_port(c, host_port, cport, proto)
         try:
-            self.attach_networks(c, [net])
-        except DockerError:
-            self.remove(c, force=True)
+            self.start(c)
+        except DockerError as e:
+            e.container_id = c.id  # type: ignore[attr-defined]
+            if c.auto_remove:
+                self.remove(c, force=True)
             raise
-        for host_port, cport, proto in publish:
-            self.publish_port(c, host_port, cport, proto)
-        self.start(c)
         return c
+
+    def _check_aliases(self, c: Container) -> None:
+        if c.aliases and not user_defined(c.network_mode):
+            err = daemon_error(ALIAS_ON_PREDEFINED, 125)
+            err.at_start = True
+            raise err
+
+    def endpoint_aliases(self, c: Container, net: Network, requested: list[str]) -> list[str]:
+        """updateNetworkConfig: refused on predefined networks; on user-defined ones the short id follows."""
+        if not user_defined(net.name):
+            if requested:
+                raise daemon_error(ALIAS_ON_PREDEFINED)
+            return []
+        return list(requested) + ([] if c.short_id in requested else [c.short_id])
 
     def attach_networks(self, c: Container, nets: list[Network]) -> None:
         for i, net in enumerate(nets):
+            aliases = self.endpoint_aliases(c, net, c.aliases if i == 0 else [])
             if net.driver == "bridge":
-                self.connect_bridge(c, net, f"eth{i}")
+                self.connect_bridge(c, net, f"eth{i}").aliases = aliases
                 self.write_resolv_conf(c, embedded=net.name != "bridge")
                 if net.name != "bridge":
                     self.start_embedded_dns(c)
             elif net.driver == "overlay":
-                self.swarm.attach_container(self, c, net)
+                self.swarm.attach_container(self, c, net).aliases = aliases
             elif net.driver == "null":
                 self.write_resolv_conf(c, embedded=False)
         self.write_hosts(c)
@@ -380,24 +408,28 @@ class Daemon:
         c.dns = EmbeddedResolver(ns, lookup, reverse, [ip("10.0.0.2")], host_ns=self.host.root_ns).start()
 
     def resolve_for(self, c: Container, name: str) -> list[int] | None:
-        """Service discovery on the container's user-defined networks: names, aliases, swarm services."""
+        """Service discovery on the container's user-defined networks (libnetwork sandbox.ResolveName):
+        the networks are asked in turn and the first that knows the name answers with all its records."""
         name = name.rstrip(".").lower()
-        out: list[int] = []
         for ep in c.endpoints:
             net = ep.network
-            if net.name in ("bridge", "docker_gwbridge") or net.ingress:
+            if not user_defined(net.name) or net.name == "docker_gwbridge" or net.ingress:
                 continue
             if self.swarm is not None:
                 got = self.swarm.resolve(self, net, name)
                 if got:
                     return got
+            out: list[int] = []
             for other in net.endpoints.values():
                 owner = self._endpoint_container(other)
-                if owner is None:
+                if owner is None or not owner.running or other.addr in out:
                     continue
-                if name in (owner.name.lower(), owner.hostname.lower(), owner.id[:12]):
+                names = [owner.name, *(other.aliases or [owner.short_id])]
+                if name in (n.lower() for n in names):
                     out.append(other.addr)
-        return out or None
+            if out:
+                return out
+        return None
 
     def reverse_for(self, c: Container, addr: int) -> str | None:
         if self.swarm is not None:
@@ -417,26 +449,72 @@ class Daemon:
         return self.containers.get(ep.sandbox_key)
 
     def publish_port(self, c: Container, host_port: int, cport: int, proto: str) -> None:
-        ep = next((e for e in c.endpoints if e.network.driver == "bridge"), None)
-        if ep is None:
+        """Record a port binding (HostConfig.PortBindings); it is programmed when the container starts."""
+        if self._publish_endpoint(c) is not None:
+            c.ports.append((host_port, cport, proto))
+
+    @staticmethod
+    def _publish_endpoint(c: Container) -> Endpoint | None:
+        return next((e for e in c.endpoints if e.network.driver == "bridge"), None)
+
+    @staticmethod
+    def _port_rules(br: str, cip: str, host_port: int, cport: int, proto: str) -> list[tuple[str, str, list[str]]]:
+        """What libnetwork's portmapper forward() programs for one binding: (table, chain, rule)."""
+        return [
+            ("nat", "POSTROUTING", ["-s", f"{cip}/32", "-d", f"{cip}/32", "-p", proto, "-m", proto, "--dport",
+                                    str(cport), "-j", "MASQUERADE"]),
+            ("nat", "DOCKER", ["!", "-i", br, "-p", proto, "-m", proto, "--dport", str(host_port), "-j", "DNAT",
+                               "--to-destination", f"{cip}:{cport}"]),
+            ("filter", "DOCKER", ["-d", f"{cip}/32", "!", "-i", br, "-o", br, "-p", proto, "-m", proto, "--dport",
+                                  str(cport), "-j", "ACCEPT"]),
+        ]
+
+    def _map_ports(self, c: Container) -> None:
+        """At start: the nat/filter rules, then a docker-proxy per binding (its failure undoes the binding)."""
+        from tui.engine.docker.proxy import ProxyError, UserlandProxy
+
+        ep = self._publish_endpoint(c)
+        if ep is None or not c.ports:
             return
         br = ep.network.bridge.name  # type: ignore[union-attr]
-        for other in self.containers.values():
-            if other is not c and any(hp == host_port and pr == proto for hp, _, pr in other.ports) and other.running:
-                raise daemon_error(f"driver failed programming external connectivity on endpoint {c.name} "
-                                   f"({ep.id}): Bind for 0.0.0.0:{host_port} failed: port is already allocated")
         cip = ip_str(ep.addr)
-        self.ipt("-t", "nat", "-A", "POSTROUTING", "-s", f"{cip}/32", "-d", f"{cip}/32", "-p", proto, "-m", proto,
-                 "--dport", str(cport), "-j", "MASQUERADE")
-        self.ipt("-t", "nat", "-A", "DOCKER", "!", "-i", br, "-p", proto, "-m", proto, "--dport", str(host_port),
-                 "-j", "DNAT", "--to-destination", f"{cip}:{cport}")
-        self.ipt("-A", "DOCKER", "-d", f"{cip}/32", "!", "-i", br, "-o", br, "-p", proto, "-m", proto,
-                 "--dport", str(cport), "-j", "ACCEPT")
-        c.ports.append((host_port, cport, proto))
+        for host_port, cport, proto in c.ports:
+            if any(p.host_port == host_port and p.proto == proto for o in self.containers.values()
+                   for p, _r in o.mapped):  # the port allocator
+                self._unmap_ports(c)
+                err = daemon_error(f"driver failed programming external connectivity on endpoint {c.name} "
+                                   f"({ep.id}): Bind for 0.0.0.0:{host_port} failed: port is already allocated", 125)
+                err.at_start = True
+                raise err
+            rules = self._port_rules(br, cip, host_port, cport, proto)
+            for table, chain, rule in rules:
+                self.ipt("-t", table, "-A", chain, *rule)
+            proxy = UserlandProxy(self.host.root_ns, proto, 0, host_port, ep.addr, cport)
+            try:
+                proxy.start()
+            except ProxyError as e:
+                for table, chain, rule in rules:
+                    self.nf.execute(["-t", table, "-D", chain, *rule])
+                self._unmap_ports(c)
+                err = daemon_error(f"driver failed programming external connectivity on endpoint {c.name} "
+                                   f"({ep.id}): Error starting userland proxy: {e}", 125)
+                err.at_start = True
+                raise err from None
+            c.mapped.append((proxy, rules))
+
+    def _unmap_ports(self, c: Container) -> None:
+        """At stop: stop each proxy (SIGINT), then delete exactly the rules it came with."""
+        while c.mapped:
+            proxy, rules = c.mapped.pop()
+            proxy.stop()
+            for table, chain, rule in rules:  # a rule already gone is only logged (portmapper Unmap)
+                self.nf.execute(["-t", table, "-D", chain, *rule])
 
     def start(self, c: Container) -> None:
         if c.running:
             return
+        self._check_aliases(c)
+        self._map_ports(c)
         c.state = "running"
         c.started_ns = self.clock.wall_ns
         if c.image.app:
@@ -463,6 +541,7 @@ class Daemon:
     def _main_exited(self, c: Container, status: int | None) -> None:
         if c.state != "running":
             return
+        self._unmap_ports(c)
         c.state = "exited"
         c.exit_code = int(status or 0)
         c.finished_ns = self.clock.wall_ns
@@ -484,6 +563,7 @@ class Daemon:
         if app is not None:
             (getattr(app, "stop", None) or getattr(app, "close", lambda: None))()
             c.app = None
+        self._unmap_ports(c)
         c.state = "exited"
         c.exit_code = 137 if c.process is None or (c.process.status or 0) >= 128 else int(c.process.status or 0)
         if c.process is not None and c.process.status == 128 + SIGTERM:
@@ -498,22 +578,11 @@ class Daemon:
             self.stop(c)
         for ep in list(c.endpoints):
             self.disconnect(c, ep)
-        for host_port, cport, proto in list(c.ports):
-            self._unpublish(c, host_port, cport, proto)
+        self._unmap_ports(c)
         self.containers.pop(c.id, None)
         if self._by_name.get(c.name) is c:
             del self._by_name[c.name]
         self.host.docker_netns.pop(c.sandbox_id[:12], None)  # type: ignore[attr-defined]
-
-    def _unpublish(self, c: Container, host_port: int, cport: int, proto: str) -> None:
-        for table, chain in (("nat", "DOCKER"), ("nat", "POSTROUTING"), ("filter", "DOCKER")):
-            for r in list(self.nf.rules(table, chain)):
-                text = " ".join(getattr(r, "argv", []) or [])
-                if f"--dport {host_port}" in text or f"--dport {cport}" in text:
-                    try:
-                        self.nf.delete(table, chain, r)
-                    except Exception:  # noqa: BLE001 - best effort cleanup
-                        pass
 
     def shutdown(self) -> None:
         """`systemctl stop docker`: every container stops (the node misses its heartbeats)."""

@@ -32,6 +32,7 @@ class Endpoint:
     iface: Link | None = None  # the device inside the sandbox
     peer: Link | None = None  # its veth peer (on the bridge / in the overlay namespace)
     node: str = ""  # hostname of the node the endpoint lives on (overlay peers)
+    aliases: list[str] = field(default_factory=list)  # network-scoped aliases (EndpointSettings.Aliases)
 
     @property
     def ipv4(self) -> str:
@@ -69,6 +70,14 @@ class Network:
     @property
     def gateway(self) -> str:
         return ip_str(self.pool.gateway) if self.pool else ""
+
+
+PREDEFINED = ("default", "bridge", "host", "none")
+
+
+def user_defined(mode: str) -> bool:
+    """containertypes.NetworkMode.IsUserDefined: not a predefined network, not `container:<id>`."""
+    return mode not in PREDEFINED and not mode.startswith("container:")
 
 
 def make_veth_pair(daemon: Daemon, mtu: int) -> tuple[Veth, Veth]:

@@ -120,6 +120,7 @@ class Service:
     networks: list[str] = field(default_factory=list)  # network ids
     ports: list[PublishedPort] = field(default_factory=list)
     endpoint_mode: str = "vip"
+    aliases: dict[str, list[str]] = field(default_factory=dict)  # network id -> service aliases (--network alias=)
     vips: dict[str, int] = field(default_factory=dict)
     created_ns: int = 0
     updated_ns: int = 0
@@ -694,15 +695,15 @@ class Member:
         self._redirect_published(t, c)
         for p in svc.ports:
             if p.mode == "host":  # bound only where a task runs: a DNAT to the task's docker_gwbridge address
-                try:
-                    d.publish_port(c, p.published, p.target, p.proto)
-                except DockerError as e:
-                    t.state = "rejected"
-                    t.error = e.message.removeprefix("Error response from daemon: ")
-                    t.since_ns = d.clock.wall_ns
-                    d.remove(c, force=True)
-                    return
-        d.start(c)
+                d.publish_port(c, p.published, p.target, p.proto)
+        try:
+            d.start(c)  # programs the host-mode bindings (iptables rules, docker-proxy)
+        except DockerError as e:
+            t.state = "rejected"
+            t.error = e.message.removeprefix("Error response from daemon: ")
+            t.since_ns = d.clock.wall_ns
+            d.remove(c, force=True)
+            return
         t.state = "running"
         t.since_ns = d.clock.wall_ns
         self.cluster.refresh_lbs(svc, t, add=True)
@@ -958,13 +959,15 @@ class Member:
             if sn.id not in svc.networks:
                 continue
             live = [t for t in svc.tasks if t.desired == "running" and t.state == "running" and sn.id in t.addrs]
-            if name == svc.name:
+            # libnetwork addEndpointNameResolution: service aliases get the same records as the name
+            names = [svc.name.lower(), *(a.lower() for a in svc.aliases.get(sn.id, []))]
+            if name in names:
                 if svc.endpoint_mode == "vip" and sn.id in svc.vips:
                     return [svc.vips[sn.id]]
                 addrs = [t.addrs[sn.id] for t in live]
                 daemon.lab.rng.shuffle(addrs)
                 return addrs or None
-            if name == tasks_prefix + svc.name:
+            if name.startswith(tasks_prefix) and name[len(tasks_prefix):] in names:
                 addrs = [t.addrs[sn.id] for t in live]
                 daemon.lab.rng.shuffle(addrs)
                 return addrs or None

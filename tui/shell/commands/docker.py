@@ -89,9 +89,19 @@ def docker_cmd(ctx: Ctx) -> Any:
             ctx.err(e.message + "\n")
         return e.status
     except DockerError as e:
-        prefix = "docker: " if group == "run" else ""
-        ctx.err(prefix + e.message + "\n" + ("See 'docker run --help'.\n" if group == "run" else ""))
+        if e.notice:
+            ctx.err(e.notice)
+        if group == "run" or (group == "container" and rest and rest[0] == "run"):
+            ctx.err(run_error_text(e))
+        else:
+            ctx.err(e.message + "\n")
         return e.status
+
+
+def run_error_text(e: DockerError) -> str:
+    """docker/cli's reportError: one final period, and the help hint unless ContainerStart failed."""
+    text = "docker: " + e.message.removesuffix(".") + ".\n"
+    return text if e.at_start else text + "See 'docker run --help'.\n"
 
 
 def need_args(cmd: str, args: list[str], n: int, usage: str, exact: bool = False) -> None:
@@ -106,7 +116,8 @@ RUN_FLAGS = [F("-d", "--detach"), F("-i", "--interactive"), F("-t", "--tty"), F(
              F("--network", "--net", value=True), F("-p", "--publish", repeat=True), F("-h", "--hostname", value=True),
              F("-e", "--env", repeat=True), F("-l", "--label", repeat=True), F("--privileged"),
              F("--cap-add", repeat=True), F("--entrypoint", value=True), F("--restart", value=True),
-             F("-P", "--publish-all"), F("--mac-address", value=True), F("--ip", value=True)]
+             F("-P", "--publish-all"), F("--mac-address", value=True), F("--ip", value=True),
+             F("--network-alias", "--net-alias", repeat=True)]
 
 
 def parse_publish(spec: str) -> tuple[int, int, str]:
@@ -129,8 +140,14 @@ def cmd_run(ctx: Ctx, d: Daemon, args: list[str]) -> Any:
     image = d.image(p.args[0])
     cmd = p.args[1:] or None
     publish = [parse_publish(s) for s in p.list("publish")]
-    c = d.run_container(image, name=p.str("name") or None, cmd=cmd, network=p.str("network") or None,
-                        publish=publish, hostname=p.str("hostname") or None, auto_remove=p.flag("rm"))
+    try:
+        c = d.run_container(image, name=p.str("name") or None, cmd=cmd, network=p.str("network") or None,
+                            publish=publish, hostname=p.str("hostname") or None, auto_remove=p.flag("rm"),
+                            aliases=p.list("network_alias"))
+    except DockerError as e:
+        if p.flag("detach") and getattr(e, "container_id", None):
+            ctx.out(e.container_id + "\n")  # type: ignore[attr-defined] # printed while the start was on its way
+        raise
     if p.flag("detach"):
         ctx.out(c.id + "\n")
         return 0
@@ -236,6 +253,8 @@ def status_text(c: Any, now: int) -> str:
 
 
 def ports_text(c: Any) -> str:
+    if not c.running:
+        return ""  # releaseNetwork drops NetworkSettings.Ports; bindings are programmed at start
     parts = [f"0.0.0.0:{hp}->{cp}/{pr}, :::{hp}->{cp}/{pr}" for hp, cp, pr in c.ports]
     exposed = [e for e in c.image.exposed if not any(f"{cp}/{pr}" == e for _, cp, pr in c.ports)]
     return ", ".join(parts + exposed)
@@ -268,9 +287,18 @@ def cmd_stop(ctx: Ctx, d: Daemon, args: list[str]) -> int:
 def cmd_start(ctx: Ctx, d: Daemon, args: list[str]) -> int:
     p = parse(args, [F("-a", "--attach"), F("-i", "--interactive")])
     need_args("start", p.args, 1, "[OPTIONS] CONTAINER [CONTAINER...]")
+    failed = []
     for ref in p.args:
-        d.start(d.get_container(ref))
+        try:
+            d.start(d.get_container(ref))
+        except DockerError as e:
+            ctx.err(e.message + "\n")
+            failed.append(ref)
+            continue
         ctx.out(ref + "\n")
+    if failed:
+        ctx.err(f"Error: failed to start containers: {', '.join(failed)}\n")
+        return 1
     return 0
 
 
@@ -366,20 +394,26 @@ def cmd_version(ctx: Ctx, d: Daemon, args: list[str]) -> int:
 
 
 def cmd_info(ctx: Ctx, d: Daemon, args: list[str]) -> int:
-    from tui.shell.docker.swarmcli import swarm_info
+    from tui.shell.docker.info import info_struct, pretty
+    from tui.shell.formats import gotemplate
 
-    running = sum(1 for c in d.containers.values() if c.running)
-    lines = ["Client:", " Context:    default", " Debug Mode: false", "", "Server:",
-             f" Containers: {len(d.containers)}", f"  Running: {running}", "  Paused: 0",
-             f"  Stopped: {len(d.containers) - running}", f" Images: {len(d.images)}",
-             f" Server Version: {d.__class__.__module__ and '20.10.12'}", " Storage Driver: overlay2",
-             " Logging Driver: json-file", " Cgroup Driver: cgroupfs", " Plugins:", "  Volume: local",
-             "  Network: bridge host ipvlan macvlan null overlay",
-             "  Log: awslogs fluentd gcplogs gelf journald json-file local logentries splunk syslog"]
-    lines += swarm_info(d)
-    lines += [" Runtimes: io.containerd.runc.v2 io.containerd.runtime.v1.linux runc", " Default Runtime: runc",
-              f" Name: {d.host.hostname}", " Docker Root Dir: /var/lib/docker"]
-    ctx.out("\n".join(lines) + "\n")
+    p = parse(args, [F("-f", "--format", value=True)])
+    if p.args:
+        raise Usage("info", "accepts no arguments.", "[OPTIONS]")
+    info = info_struct(d)
+    fmt = p.str("format")
+    if not fmt:
+        ctx.out(pretty(info))
+        return 0
+    try:
+        out, err = gotemplate.execute(fmt, info)
+    except gotemplate.TemplateError as e:  # formatInfo: a StatusError with code 64
+        ctx.err(f"Template parsing error: {e.go_message}\n")
+        return 64
+    ctx.out(out + "\n")  # written whether or not the execution failed
+    if err is not None:
+        ctx.err(err.go_message + "\n")
+        return 1
     return 0
 
 

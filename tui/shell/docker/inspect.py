@@ -82,7 +82,8 @@ def container_json(d: Daemon, c: Any) -> dict[str, Any]:
     for ep in c.endpoints:
         net = ep.network
         nets[net.name] = {
-            "IPAMConfig": None, "Links": None, "Aliases": [c.short_id] if net.name != "bridge" else None,
+            "IPAMConfig": None, "Links": None,
+            "Aliases": list(ep.aliases) or ([c.short_id] if net.name != "bridge" else None),
             "NetworkID": net.id, "EndpointID": ep.id,
             "Gateway": net.gateway if net.driver == "bridge" else "", "IPAddress": ip_str(ep.addr),
             "IPPrefixLen": ep.plen, "IPv6Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0,

@@ -168,8 +168,9 @@ def net_connect(ctx: Ctx, d: Daemon, args: list[str]) -> int:
     c = d.get_container(p.args[1])
     if any(e.network is n for e in c.endpoints):
         raise daemon_error(f"endpoint with name {c.name} already exists in network {n.name}")
+    aliases = d.endpoint_aliases(c, n, p.list("alias"))
     if n.driver == "bridge":
-        d.connect_bridge(c, n, f"eth{len(c.endpoints)}", default_route=False)
+        d.connect_bridge(c, n, f"eth{len(c.endpoints)}", default_route=False).aliases = aliases
         if n.name != "bridge":
             d.write_resolv_conf(c, embedded=True)
             d.start_embedded_dns(c)
@@ -177,7 +178,7 @@ def net_connect(ctx: Ctx, d: Daemon, args: list[str]) -> int:
         if not n.attachable:
             raise daemon_error(f"Could not attach to network {n.name}: rpc error: code = PermissionDenied desc = "
                                f"network {n.name} not manually attachable")
-        d.swarm.attach_container(d, c, n)
+        d.swarm.attach_container(d, c, n).aliases = aliases
     return 0
 
 

@@ -21,7 +21,7 @@ from tui.engine.docker.swarm import (
     join_swarm,
     leave_swarm,
 )
-from tui.shell.docker.flags import F, parse
+from tui.shell.docker.flags import F, FlagError, parse
 from tui.shell.docker.humanize import ago, rfc3339nano
 from tui.shell.docker.table import render_format, tabulate
 from tui.shell.registry import Ctx
@@ -136,27 +136,6 @@ def swarm_leave(ctx: Ctx, d: Daemon, args: list[str]) -> int:
     leave_swarm(d, p.flag("force"))
     ctx.out("Node left the swarm.\n")
     return 0
-
-
-def swarm_info(d: Daemon) -> list[str]:
-    m = d.swarm
-    if m is None:
-        return [" Swarm: inactive"]
-    c = m.cluster
-    node = m.node
-    lines = [" Swarm: active", f"  NodeID: {node.id}", f"  Is Manager: {'true' if m.is_manager else 'false'}"]
-    if m.is_manager:
-        managers = [n for n in c.nodes.values() if n.role == "manager"]
-        lines += [f"  ClusterID: {c.id}", f"  Managers: {len(managers)}", f"  Nodes: {len(c.nodes)}",
-                  f"  Default Address Pool: {c.default_pool}  ", f"  SubnetSize: {c.mask_len}",
-                  f"  Data Path Port: {c.data_path_port}", "  Orchestration:", "   Task History Retention Limit: 5",
-                  "  Raft:", "   Snapshot Interval: 10000", "   Number of Old Snapshots to Retain: 0",
-                  "   Heartbeat Tick: 1", "   Election Tick: 10", "  Dispatcher:", "   Heartbeat Period: 5 seconds",
-                  "  CA Configuration:", "   Expiry Duration: 3 months", "   Force Rotate: 0",
-                  "  Autolock Managers: false", "  Root Rotation In Progress: false"]
-    lines += [f"  Node Address: {node.addr}", "  Manager Addresses:"]
-    lines += [f"   {n.addr}:2377" for n in c.nodes.values() if n.role == "manager"]
-    return lines
 
 
 SWARM = {"init": swarm_init, "join": swarm_join, "join-token": swarm_join_token, "leave": swarm_leave}
@@ -303,7 +282,9 @@ def service_create(ctx: Ctx, d: Daemon, args: list[str]) -> Any:
         raise daemon_error("rpc error: code = InvalidArgument desc = EndpointSpec: port published with ingress mode "
                            "can't be used with dnsrr mode")
     nets = []
-    for ref in p.list("network"):
+    aliases: dict[str, list[str]] = {}
+    for value in p.list("network"):
+        ref, net_aliases = parse_network_opt(value)
         sn = c.find_network(ref)
         if sn is None:
             raise daemon_error(f"network {ref} not found")
@@ -311,14 +292,51 @@ def service_create(ctx: Ctx, d: Daemon, args: list[str]) -> Any:
             raise daemon_error("rpc error: code = InvalidArgument desc = Service cannot be explicitly attached to "
                                "the ingress network \"ingress\"")
         nets.append(sn.id)
+        if net_aliases:
+            aliases[sn.id] = net_aliases
     name = p.str("name") or _random_service_name(d)
     svc = Service(new_swarm_id(d.lab, "service"), name, (img.ref if img else image_ref), p.args[1:], replicas, mode=mode,
-                  networks=nets, ports=ports, endpoint_mode=em)
+                  networks=nets, ports=ports, endpoint_mode=em, aliases=aliases)
     c.create_service(svc)
     ctx.out(svc.id + "\n")
     if p.flag("detach"):
         return 0
     return converge(ctx, d, svc, quiet=p.flag("quiet"), label=svc.id)
+
+
+def parse_network_opt(value: str) -> tuple[str, list[str]]:
+    """docker/cli opts.NetworkOpt.Set: `NET` or the csv form `name=NET,alias=A[,alias=B][,driver-opt=k=v]`."""
+    import csv
+
+    if not re.search(r"\w+=\w+(,\w+=\w+)*", value):
+        return value, []
+
+    def bad(msg: str) -> FlagError:
+        return FlagError(f'invalid argument "{value}" for "--network" flag: {msg}')
+
+    try:
+        fields = next(csv.reader([value]))
+    except (csv.Error, StopIteration):
+        raise bad(f"parse error on line 1, column {len(value)}: bare \" in non-quoted-field") from None
+    target, aliases = "", []
+    for fld in fields:
+        key, eq, val = fld.partition("=")
+        if not eq or not key:
+            raise bad(f"invalid field {fld}")
+        key, val = key.strip(), val.strip()
+        if key == "name":
+            target = val
+        elif key == "alias":
+            aliases.append(val)
+        elif key == "driver-opt":
+            k, eq2, _v = val.partition("=")
+            if not eq2 or not k:
+                raise bad("invalid key value pair format in driver options")
+        elif key not in ("ip", "ip6"):
+            raise bad(f"invalid field key {key}")
+    if not target:
+        raise bad("network name/id is not specified")
+    return target, aliases
 
 
 def _random_service_name(d: Daemon) -> str:

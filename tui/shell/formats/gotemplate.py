@@ -36,6 +36,7 @@ from tui.shell.formats.tabwriter import MINWIDTH_2010, TabWriter
 __all__ = [
     "GoStruct",
     "TemplateError",
+    "execute",
     "format_rows",
     "go_quote",
     "go_sprint",
@@ -2352,6 +2353,12 @@ def render(template: str, data: Any, *, missingkey: str = "default", header: boo
     if err is not None:
         raise err
     return out
+
+
+def execute(template: str, data: Any, *, missingkey: str = "default") -> tuple[str, TemplateError | None]:
+    """Go's Template.Execute into a writer: the text written before an execution error is kept
+    (returned with the error). A template that does not parse raises TemplateError."""
+    return _execute(template, data, _DOCKER_FUNCS, missingkey)
 
 
 def prepare_format(fmt: str) -> tuple[bool, str]:
