@@ -630,8 +630,8 @@ async def test_random_frames_render_in_the_view() -> None:
 
 
 async def test_hostile_hop_names_are_shown_literally() -> None:
-    trace = [(0, "[bold]node[/bold]/ns\x1b[2J", "eth0", "tx", ""),
-             (1000, "node/host", "veth[i]0", "veth", ("[red]x",))]
+    trace = [0, "[bold]node[/bold]/ns\x1b[2J", "eth0", "tx", "",
+             1000, "node/host", "veth[i]0", "veth", ("[red]x",)]
     app = WalkApp(rec(icmp_frame(1), trace=trace))
     async with app.run_test(size=(140, 30)) as pilot:
         await pilot.pause()

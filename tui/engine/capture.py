@@ -10,10 +10,12 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from tui.engine.pkt import HOP_FIELDS
+
 if TYPE_CHECKING:
     from tui.engine.links import Link
     from tui.engine.netns import Namespace
-    from tui.engine.pkt import Pkt
+    from tui.engine.pkt import Pkt, Trace
 
 # SLL packet types
 PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING = 0, 1, 2, 3, 4
@@ -23,7 +25,7 @@ class CaptureRecord:
     __slots__ = ("t", "t_wall", "data", "ifindex", "dev", "pkttype", "trace", "trace_pos", "where")
 
     def __init__(self, t: int, t_wall: int, data: bytes, ifindex: int, dev: str, pkttype: int,
-                 trace: list[tuple[int, str, str, str, str]], where: str) -> None:
+                 trace: Trace, where: str) -> None:
         self.t = t  # virtual ns
         self.t_wall = t_wall  # what the pcap timestamp holds
         self.data = data
@@ -31,7 +33,7 @@ class CaptureRecord:
         self.dev = dev
         self.pkttype = pkttype
         self.trace = trace  # the packet's whole journey (shared; grows as it goes on)
-        self.trace_pos = len(trace)  # where in that journey this capture point is
+        self.trace_pos = len(trace) // HOP_FIELDS  # how many hops of that journey came before this capture point
         self.where = where
 
     @property
@@ -49,6 +51,9 @@ class Capture:
         self.filt = filt
         self.snaplen = snaplen
         self.records: deque[CaptureRecord] = deque(maxlen=limit)
+        # records pushed out of a bounded ``records`` by newer ones: ``records[k]`` is the
+        # ``evicted + k``-th record kept, so a reader can resume where it left off
+        self.evicted = 0
         self.matched = 0
         self.seen = 0
         self.listeners: list[Callable[[CaptureRecord], None]] = []
@@ -98,6 +103,9 @@ class Capture:
             data = data[: self.snaplen]
         rec = CaptureRecord(pkt.t, pkt.t + self.ns.clock.epoch_ns, data, link.ifindex, link.name, pkttype, pkt.trace, link.where)
         self.matched += 1
-        self.records.append(rec)
+        records = self.records
+        if records.maxlen is not None and len(records) == records.maxlen:
+            self.evicted += 1
+        records.append(rec)
         for cb in self.listeners:
             cb(rec)

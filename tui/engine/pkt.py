@@ -4,15 +4,22 @@
 current hop (an Ethernet frame on L2 devices). ``l3`` is the offset of the
 IPv4 header inside it. ``trace`` is shared along the packet's journey, also
 across VXLAN encapsulation, so a UI can walk every hop afterwards.
+
+A trace is one flat list, :data:`HOP_FIELDS` items per hop, rather than a
+list of tuples: a tuple per hop is an object the garbage collector tracks
+for as long as the packet is held (by a capture view of 100,000 packets,
+say), and young-generation collections were scanning hundreds of thousands
+of them while a flood ran. :func:`hops` is the one reader.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 
 class Hop(NamedTuple):
-    """One step of a packet's journey (traces store plain tuples of these fields; see :func:`hops`)."""
+    """One step of a packet's journey (traces store these fields flat, :data:`HOP_FIELDS` per hop; see :func:`hops`)."""
 
     t: int  # virtual ns
     where: str  # "<host>/<namespace>"
@@ -42,19 +49,32 @@ def detail_text(action: str, detail: object) -> str:
     return str(detail)
 
 
-def hops(trace: list[tuple[int, str, str, str, object]]) -> list[Hop]:
-    """The trace as named hops (kept as bare tuples with raw details while packets move: cheaper)."""
-    return [Hop(t, w, d, a, detail_text(a, x)) for t, w, d, a, x in trace]
+HOP_FIELDS = 5  # t, where, dev, action, detail
+
+Trace = list[object]
+"""A packet's journey: ``[t, where, dev, action, detail, t, where, ...]`` (see the module docstring)."""
+
+
+def hop_count(trace: Sequence[object]) -> int:
+    return len(trace) // HOP_FIELDS
+
+
+def hops(trace: Sequence[object]) -> list[Hop]:
+    """The trace as named hops (kept flat with raw details while packets move: cheaper)."""
+    f = HOP_FIELDS
+    return [Hop(trace[i], trace[i + 1], trace[i + 2], trace[i + 3],  # type: ignore[arg-type]
+                detail_text(trace[i + 3], trace[i + 4]))  # type: ignore[arg-type]
+            for i in range(0, len(trace) - f + 1, f)]
 
 
 class Pkt:
     __slots__ = ("data", "t", "l3", "trace", "mark", "ct", "ct_reply", "in_dev", "out_dev", "meta")
 
-    def __init__(self, data: bytes, t: int, l3: int = 14, trace: list[Hop] | None = None) -> None:
+    def __init__(self, data: bytes, t: int, l3: int = 14, trace: Trace | None = None) -> None:
         self.data = data
         self.t = t
         self.l3 = l3
-        self.trace: list[tuple[int, str, str, str, object]] = trace if trace is not None else []
+        self.trace: Trace = trace if trace is not None else []
         self.mark = 0  # skb->mark (fwmark), set by iptables MARK
         self.ct: object | None = None  # conntrack entry, set by netfilter
         self.ct_reply = False  # True when the packet travels in the reply direction
@@ -63,7 +83,7 @@ class Pkt:
         self.meta: dict[str, object] | None = None
 
     def hop(self, where: str, dev: str, action: str, detail: object = "") -> None:
-        self.trace.append((self.t, where, dev, action, detail))
+        self.trace += (self.t, where, dev, action, detail)
 
     @property
     def ip(self) -> bytes:

@@ -30,10 +30,11 @@ markup and terminal escapes never take effect.
 
 from __future__ import annotations
 
+import marshal
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.cells import cell_len
@@ -56,6 +57,11 @@ __all__ = ["CaptureView", "printable", "word", "WORDS", "DEFAULT_CAPACITY"]
 DEFAULT_CAPACITY = 100_000
 DRAIN_INTERVAL = 1 / 30  # seconds between batches taken from attached captures
 _REBUILD_CHUNK = 8_000  # packets re-filtered per event-loop turn (~15 ms)
+# Rows drawn and kept: a few screens' worth. Each Strip is ~9 objects the garbage collector
+# tracks, and during a flood every frame draws new rows, so a bigger cache only makes
+# collections longer.
+_STRIP_CACHE = 256
+_SEAL_LAG = 1_024  # packets after which a held trace is frozen into tuples (its journey is long over)
 _LINKTYPE_ETHERNET = 1
 _LINKTYPE_LINUX_SLL = 113
 _LINKTYPE_LINUX_SLL2 = 276
@@ -175,29 +181,65 @@ class _Source:
 class _Ring:
     """The packets held: a fixed-capacity buffer addressed by serial number (``base <= serial < end``).
 
-    Parallel arrays rather than an object per packet: at 100,000 packets every
-    extra tracked object is more work for each garbage collection, which is a
-    frame the learner waits for.
+    Columns rather than an object per packet, and nothing in them the garbage
+    collector has to visit: frame bytes, strings and numbers are untracked, and a
+    packet's hop trace is sealed into a tuple of tuples (which CPython stops
+    tracking) once :data:`_SEAL_LAG` newer packets have come, by when its journey
+    is over, as ``marshal`` bytes: a tuple would stay tracked until the collector
+    had looked at it twice, which at 5,000 packets/s means hundreds of thousands
+    of hop tuples in each older-generation pass. A ring of 100,000 ``CaptureRecord`` objects and trace lists made
+    every full collection walk millions of objects: a frame the learner waited
+    for. :meth:`record` rebuilds a record on demand, for the few rows on screen.
     """
 
-    __slots__ = ("capacity", "records", "sources", "heights", "texts", "base", "end")
+    __slots__ = ("capacity", "data", "t", "t_wall", "ifindex", "pkttype", "dev", "where", "trace", "trace_pos",
+                 "sources", "heights", "texts", "base", "end", "_made")
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self.records: list[CaptureRecord | None] = [None] * capacity
+        self.data: list[bytes] = [b""] * capacity
+        self.t = array("q", bytes(8 * capacity))
+        self.t_wall = array("q", bytes(8 * capacity))
+        self.ifindex = array("l", bytes(array("l").itemsize * capacity))
+        self.pkttype = array("B", bytes(capacity))
+        self.dev: list[str] = [""] * capacity
+        self.where: list[str] = [""] * capacity
+        self.trace: list[Sequence[tuple[Any, ...]] | bytes] = [()] * capacity
+        self.trace_pos = array("l", bytes(array("l").itemsize * capacity))
         self.sources = array("H", bytes(2 * capacity))  # index into the view's sources
         self.heights = array("H", bytes(2 * capacity))  # rows the packet takes
         self.texts: dict[int, str] = {}  # serial -> text made at arrival (TCP, odd frames)
         self.base = 0
         self.end = 0
+        self._made: LRUCache[int, CaptureRecord] = LRUCache(64)  # the same object for the same packet
 
     def __len__(self) -> int:
         return self.end - self.base
 
     def record(self, serial: int) -> CaptureRecord:
-        rec = self.records[serial % self.capacity]
-        assert rec is not None
+        """The packet as a :class:`~tui.engine.capture.CaptureRecord` (made on demand, then reused)."""
+        made = self._made.get(serial)
+        if made is not None:
+            return made
+        from tui.engine.capture import CaptureRecord
+
+        i = serial % self.capacity
+        trace = self.trace[i]
+        if type(trace) is bytes:
+            trace = marshal.loads(trace)
+        rec = CaptureRecord(self.t[i], self.t_wall[i], self.data[i], self.ifindex[i], self.dev[i],
+                            self.pkttype[i], trace, self.where[i])  # type: ignore[arg-type]
+        rec.trace_pos = self.trace_pos[i]
+        self._made[serial] = rec
         return rec
+
+    def frame(self, serial: int) -> bytes:
+        return self.data[serial % self.capacity]
+
+    def holds(self, serial: int, record: CaptureRecord) -> bool:
+        """Whether ``serial`` is the packet ``record`` was made from (the same bytes seen at the same instant)."""
+        i = serial % self.capacity
+        return self.data[i] is record.data and self.t[i] == record.t and self.ifindex[i] == record.ifindex
 
     def height(self, serial: int) -> int:
         return self.heights[serial % self.capacity]
@@ -206,16 +248,34 @@ class _Ring:
         return self.sources[serial % self.capacity]
 
     def append(self, record: CaptureRecord, source: int, height: int, text: str | None) -> None:
-        i = self.end % self.capacity
-        if self.end - self.base == self.capacity:
+        cap = self.capacity
+        i = self.end % cap
+        if self.end - self.base == cap:
             self.texts.pop(self.base, None)
             self.base += 1
-        self.records[i] = record
+        self.data[i] = record.data
+        self.t[i] = record.t
+        self.t_wall[i] = record.t_wall
+        self.ifindex[i] = record.ifindex
+        self.pkttype[i] = record.pkttype
+        self.dev[i] = record.dev
+        self.where[i] = record.where
+        self.trace[i] = record.trace
+        self.trace_pos[i] = record.trace_pos
         self.sources[i] = source
         self.heights[i] = height
         if text is not None:
             self.texts[self.end] = text
         self.end += 1
+        old = self.end - _SEAL_LAG
+        if old >= self.base:
+            j = old % cap
+            trace = self.trace[j]
+            if type(trace) is list:
+                try:
+                    self.trace[j] = marshal.dumps(tuple(trace))
+                except ValueError:  # a detail marshal cannot write: keep it as it is
+                    self.trace[j] = tuple(trace)
 
 
 class _Rows:
@@ -416,7 +476,7 @@ class CaptureView(ScrollView, can_focus=True):
         self._width = 0  # widest packet text seen so far (the horizontal scroll extent)
         self._label_width = 0
         self._text_cache: LRUCache[int, tuple[str, ...]] = LRUCache(4096)
-        self._strip_cache: LRUCache[tuple[int, int], Strip] = LRUCache(4096)
+        self._strip_cache: LRUCache[tuple[int, int], Strip] = LRUCache(_STRIP_CACHE)
         self._frame: tuple[int, int, Style, int, int] | None = None  # set while render_lines runs
         self.set_reactive(CaptureView.lang, lang)
 
@@ -591,7 +651,7 @@ class CaptureView(ScrollView, can_focus=True):
     def record_text(self, record: CaptureRecord) -> str:
         """The tcpdump text of a packet held by the view (both lines for VXLAN)."""
         for serial in range(self._ring.end - 1, self._ring.base - 1, -1):
-            if self._ring.record(serial) is record:
+            if self._ring.holds(serial, record):
                 return "\n".join(self._lines(serial))
         raise KeyError("record not in the view")
 
@@ -663,7 +723,7 @@ class CaptureView(ScrollView, can_focus=True):
                 height = min(text.count("\n") + 1, 0xFFFF)
             ring.append(rec, source.index, height, text)
             added += 1
-            if not rebuilding and (filt is None or self._match(filt, rec)):
+            if not rebuilding and (filt is None or self._match(filt, rec.data)):
                 rows.append(ring.end - 1, height)
                 shown += 1
         if not added:
@@ -673,9 +733,9 @@ class CaptureView(ScrollView, can_focus=True):
         self._after_change(shown, removed)
 
     @staticmethod
-    def _match(filt: Callable[..., bool], rec: CaptureRecord) -> bool:
+    def _match(filt: Callable[..., bool], frame: bytes) -> bool:
         try:
-            return bool(filt(rec.data))
+            return bool(filt(frame))
         except Exception:
             return False
 
@@ -747,7 +807,7 @@ class CaptureView(ScrollView, can_focus=True):
             else:
                 match = self._match
                 for serial in range(start, stop):
-                    if match(filt, ring.record(serial)):
+                    if match(filt, ring.frame(serial)):
                         rows.append(serial, ring.height(serial))
             self._rebuild_at = stop
             if stop >= ring.end or self.is_mounted:

@@ -29,6 +29,7 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from tui.app.widgets.capture import printable, word
+from tui.engine.pkt import hop_count
 
 if TYPE_CHECKING:
     from tui.engine.capture import CaptureRecord
@@ -476,7 +477,7 @@ class PacketDetail(Vertical):
                             0, len(record.data))
         frame_layer.add(word(WORDS, lang, "time", t=record.t / 1e9), 0, 0)
         frame_layer.add(word(WORDS, lang, "ifindex", i=record.ifindex), 0, 0)
-        frame_layer.add(word(WORDS, lang, "journey", pos=record.trace_pos, n=len(record.trace)), 0, 0)
+        frame_layer.add(word(WORDS, lang, "journey", pos=record.trace_pos, n=hop_count(record.trace)), 0, 0)
         self.show_frame(record.data, frame_layer)
 
     def show_frame(self, frame: bytes, frame_layer: Layer | None = None) -> None:
