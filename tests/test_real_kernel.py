@@ -7,6 +7,7 @@ timestamps, VXLAN source ports, ICMP ids, RTTs and timer countdowns.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,128 @@ def test_capture_shows_arp_then_six_icmp_inside_vxlan() -> None:
         assert f"ICMP echo {kind}" in ln and f"seq {i // 2 + 1}, length 64" in ln
     assert "3 packets transmitted, 3 received, 0% packet loss" in text
     assert "8 packets captured" in text
+
+
+# --- ip xfrm and Docker's encrypted-overlay iptables rules, against the real tools ------------------
+
+XFRM_POLICIES = [
+    "ip xfrm policy add src 10.0.2.197/32 dst 10.0.2.253/32 proto udp dport 4789 dir out mark 0xd0c4e3 mask 0xffffffff"
+    " tmpl src 10.0.2.197 dst 10.0.2.253 proto esp spi 0x1a2b3c4d reqid 13681891 mode transport",
+    "ip xfrm policy add src 10.0.2.197/32 dst 10.0.2.10/32 proto udp dport 4789 dir out mark 0xd0c4e3 mask 0xffffffff"
+    " tmpl src 10.0.2.197 dst 10.0.2.10 proto esp spi 0x00000042 reqid 13681891 mode transport",
+]
+XFRM_LISTINGS = ["ip xfrm policy", "ip xfrm policy list dir out", "ip xfrm policy count", "ip xfrm state count",
+                 "ip xfrm state", "ip xfrm policy flush", "ip xfrm policy", "ip xfrm policy count"]
+
+
+def _real_ns(name: str) -> str:
+    from tests.realnet import sh
+
+    sh("ip", "netns", "del", name, check=False)
+    sh("ip", "netns", "add", name)
+    return name
+
+
+def _sim_outputs(lines: list[str], scenario: str = "linux-hosts") -> list[str]:
+    shell = Shell(build_scenario(scenario, seed=7), "ip-10-0-2-197")
+    outs = []
+    for line in lines:
+        before = len(shell.terminal.text())
+        shell.run_line(line)
+        outs.append(shell.terminal.text()[before:])
+    return outs
+
+
+def _real_outputs(ns: str, lines: list[str], binary: dict[str, str] | None = None) -> list[str]:
+    import shlex
+    import subprocess
+
+    outs = []
+    for line in lines:
+        argv = shlex.split(line)
+        argv[0] = (binary or {}).get(argv[0], argv[0])
+        p = subprocess.run(["ip", "netns", "exec", ns, *argv], capture_output=True, text=True)
+        outs.append(p.stdout + p.stderr)
+    return outs
+
+
+@pytest.mark.skipif(not available(), reason="needs root, iproute2, tcpdump and network namespaces")
+def test_ip_xfrm_policy_listing_matches_real_iproute2() -> None:
+    from tests.realnet import sh
+
+    ns = _real_ns("ol-xfrm")
+    try:
+        script = XFRM_POLICIES + XFRM_LISTINGS
+        assert _sim_outputs(script) == _real_outputs(ns, script)
+    finally:
+        sh("ip", "netns", "del", ns, check=False)
+
+
+@pytest.mark.skipif(not available(), reason="needs root, iproute2, tcpdump and network namespaces")
+def test_docker_sa_listing_matches_real_iproute2() -> None:
+    """Docker's SAs re-added by hand on the real kernel (skipped where it lacks ESP or GCM)."""
+    from tests.realnet import sh
+
+    shell = Shell(build_scenario("swarm", seed=7), "ip-10-0-2-197")
+    for line in ("docker network create -d overlay --opt encrypted secnet",
+                 "docker service create --name s --replicas 2 --network secnet busybox sleep 100000"):
+        shell.run_line(line)
+    before = len(shell.terminal.text())
+    shell.run_line("ip xfrm state")
+    ours = shell.terminal.text()[before:]
+    entries = re.findall(r"src (\S+) dst (\S+)\n\tproto esp spi (0x[0-9a-f]+) reqid (\d+) mode transport\n"
+                         r"\treplay-window 0 \n\taead rfc4106\(gcm\(aes\)\) (0x[0-9a-f]+) 64\n", ours)
+    assert len(entries) == 4
+    ns = _real_ns("ol-xfrm")
+    try:
+        for src, dst, spi, reqid, key in reversed(entries):  # oldest first, as Docker added them
+            p = sh("ip", "netns", "exec", ns, "ip", "xfrm", "state", "add", "src", src, "dst", dst, "proto", "esp",
+                   "spi", spi, "reqid", reqid, "mode", "transport", "aead", "rfc4106(gcm(aes))", key, "64",
+                   check=False)
+            if p.returncode != 0:
+                pytest.skip(f"this kernel cannot hold the SA: {p.stderr.strip()}")
+        assert _real_outputs(ns, ["ip xfrm state"]) == [ours]
+    finally:
+        sh("ip", "netns", "del", ns, check=False)
+
+
+IPTABLES_RULES = [
+    'iptables -t mangle -A OUTPUT -p udp --dport 4789 -m u32 --u32 "0>>22&0x3C@12&0xFFFFFF00=1048832"'
+    " -j MARK --set-mark 13681891",
+    'iptables -A INPUT -m policy --dir in --pol ipsec -p udp --dport 4789 -m u32 --u32 "0>>22&0x3C@12&0xFFFFFF00=1048832"'
+    " -j ACCEPT",
+    'iptables -A INPUT -p udp --dport 4789 -m u32 --u32 "0>>22&0x3C@12&0xFFFFFF00=1048832" -j DROP',
+    'iptables -I INPUT -m policy --dir in --pol none -p udp --dport 4789 -m u32 --u32 "0>>22&0x3C@12&0xFFFFFF00=1048832"'
+    " -j DROP",
+    "iptables -A INPUT -m policy --dir in --pol ipsec --strict --reqid 5 --next --spi 0x10 --proto esp --mode transport"
+    " -j DROP",
+    'iptables -A INPUT -m u32 --u32 "6&0xFF=1,17:18&&0>>22&0x3C@0>>16=0x400:0xffff" ! -s 10.0.0.0/8 -j DROP',
+    "iptables -t mangle -S", "iptables -S", "iptables -L INPUT", "iptables -t mangle -L OUTPUT -v -n",
+    "iptables -A OUTPUT -m policy --dir in --pol none -j DROP",
+    'iptables -A INPUT -m u32 --u32 "0x>>3" -j DROP', 'iptables -A INPUT -m u32 --u32 "0>>3" -j DROP',
+    "iptables -A INPUT -m policy --pol none -j DROP", 'iptables -A INPUT -m u32 --u32 "0=1&2=3" -j DROP',
+    'iptables -A INPUT -m u32 --u32 "0=1,,2" -j DROP', "iptables -A INPUT -m policy --dir in --pol ipsec --next -j DROP",
+]
+
+
+@pytest.mark.skipif(not available() or shutil.which("iptables-legacy") is None,
+                    reason="needs root, network namespaces and iptables-legacy")
+def test_u32_and_policy_rules_match_real_iptables_legacy() -> None:
+    from tests.realnet import sh
+
+    ns = _real_ns("ol-ipt")
+    try:
+        real = _real_outputs(ns, IPTABLES_RULES, {"iptables": "iptables-legacy"})
+        version = re.search(r"iptables v([\d.]+) \(legacy\)", sh("iptables-legacy", "-V").stdout)
+        lab = build_scenario("linux-hosts", seed=7)
+        for host in lab.hosts.values():
+            host.root_ns.netfilter.iptables_version = version.group(1) if version else "1.8.9"  # type: ignore[union-attr]
+        shell = Shell(lab, "ip-10-0-2-197")
+        ours = []
+        for line in IPTABLES_RULES:
+            before = len(shell.terminal.text())
+            shell.run_line(line)
+            ours.append(shell.terminal.text()[before:])
+        assert ours == real
+    finally:
+        sh("ip", "netns", "del", ns, check=False)

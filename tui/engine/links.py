@@ -446,7 +446,6 @@ class Vxlan(Link):
         self.underlay: Namespace = ns  # the socket stays where the device was created (link-netns)
         # the device's own FDB: MAC -> entries (several for the all-zeros default, one per remote)
         self.vfdb: dict[bytes, list[VxlanFdb]] = {}
-        self.encrypt = None  # set by the overlay driver for encrypted networks
         self.header = b"\x08\x00\x00\x00" + (vni << 8).to_bytes(4, "big")  # RFC 7348: flags I, VNI
         if remote is not None:
             self.fdb_add(VxlanFdb(ZERO_MAC, remote, dev, permanent=True))

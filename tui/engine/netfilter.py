@@ -20,6 +20,7 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
+from tui.engine.addr import int_to_ip
 from tui.engine.pkt import Pkt
 
 __all__ = [
@@ -362,12 +363,8 @@ def nat_rewrite(frame: bytes, off: int, src: int, dst: int, sport: int = -1,
     return bytes(buf)
 
 
-def _ip(v: int) -> str:
-    return f"{(v >> 24) & 255}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
-
-
 def _endpoint(addr: int, port: int, proto: int) -> str:
-    return f"{_ip(addr)}:{port}" if proto in (6, 17) else _ip(addr)
+    return f"{int_to_ip(addr)}:{port}" if proto in (6, 17) else int_to_ip(addr)
 
 
 # --------------------------------------------------------------------------------------------
@@ -436,7 +433,7 @@ class Conn:
             parts.append(self.state)
 
         def tup(t: Tuple, icmp_type: int) -> str:
-            s = f"src={_ip(t[0])} dst={_ip(t[2])}"
+            s = f"src={int_to_ip(t[0])} dst={int_to_ip(t[2])}"
             if self.proto in (6, 17):
                 s += f" sport={t[1]} dport={t[3]}"
             elif self.proto == 1:
@@ -544,12 +541,12 @@ def _mask_suffix(mask: int) -> str:
     if mask == 0xFFFFFFFF:
         return ""
     n = _mask_to_cidr(mask)
-    return f"/{n}" if n >= 0 else f"/{_ip(mask)}"
+    return f"/{n}" if n >= 0 else f"/{int_to_ip(mask)}"
 
 
 def _save_mask(mask: int) -> str:
     n = _mask_to_cidr(mask)
-    return f"/{n}" if n >= 0 else f"/{_ip(mask)}"
+    return f"/{n}" if n >= 0 else f"/{int_to_ip(mask)}"
 
 
 def _parse_dotted(text: str) -> int | None:
@@ -597,10 +594,10 @@ _NET_NAMES = {0: "default", 0x7F000000: "loopback", 0xA9FE0000: "link-local"}
 
 def _addr_text(addr: int, mask: int, numeric: bool) -> str:
     if numeric:
-        return _ip(addr) + _mask_suffix(mask)
+        return int_to_ip(addr) + _mask_suffix(mask)
     if mask == 0:
         return "anywhere"
-    name = _HOST_NAMES.get(addr) or _NET_NAMES.get(addr) or _ip(addr)
+    name = _HOST_NAMES.get(addr) or _NET_NAMES.get(addr) or int_to_ip(addr)
     return name + _mask_suffix(mask)
 
 
@@ -698,6 +695,10 @@ class Match:
     def kernel_ok(self, rule: Rule) -> bool:
         """False where the kernel would refuse the rule with EINVAL."""
         return True
+
+    def forbidden_hooks(self) -> int:
+        """Hook bits the kernel's checkentry refuses this match in (EINVAL)."""
+        return 0
 
     def listing(self, numeric: bool) -> str:
         return ""
@@ -1266,7 +1267,7 @@ class ConntrackMatch(Match):
         for key in ("ctorigsrc", "ctorigdst", "ctreplsrc", "ctrepldst"):
             if key in self.addrs:
                 a, m, inv = self.addrs[key]
-                out += (" !" if inv else "") + f" --{key} " + _ip(a) + _mask_suffix(m)
+                out += (" !" if inv else "") + f" --{key} " + int_to_ip(a) + _mask_suffix(m)
         return out
 
     def compile(self) -> Pred:
@@ -1392,10 +1393,341 @@ class IpvsMatch(Match):
         return _all(preds)
 
 
+_U32_MAXSIZE = 10  # XT_U32_MAXSIZE: tests, location steps and value ranges per test
+
+
+class U32Match(Match):
+    """xt_u32: tests on 32-bit words read at offsets of the packet (from the IP header on)."""
+
+    name = "u32"
+    options = {"u32": ("u32", True, True)}
+
+    def __init__(self) -> None:
+        super().__init__()
+        # each test: ([(op, number), ...] with op "" for the first, [(min, max), ...])
+        self.tests: list[tuple[list[tuple[str, int]], list[tuple[int, int]]]] = []
+        self.inv = False
+
+    @staticmethod
+    def _number(text: str, pos: int) -> tuple[int, int]:
+        """strtoul(..., 0) as xtables_strtoui does it: (value, chars used)."""
+        i = pos
+        while i < len(text) and text[i].isspace():
+            i += 1
+        j = i
+        if text[j:j + 2].lower() == "0x" and j + 2 < len(text) and text[j + 2] in "0123456789abcdefABCDEF":
+            j += 2
+            while j < len(text) and text[j] in "0123456789abcdefABCDEF":
+                j += 1
+            value = int(text[i + 2:j], 16)
+        elif text[j:j + 1] == "0":
+            j += 1
+            while j < len(text) and text[j] in "01234567":
+                j += 1
+            value = int(text[i:j], 8)
+        else:
+            while j < len(text) and text[j].isdigit():
+                j += 1
+            value = int(text[i:j]) if j > i else -1
+        if j == i or value < 0 or value > 0xFFFFFFFF:
+            raise _ParamError(f"u32: at char {pos}: not a number or out of range")
+        return value, j
+
+    def parse(self, opt: str, arg: str | None, inv: bool, rule: Rule) -> None:
+        self._once("u32")
+        text = arg or ""
+        self.inv = inv
+        tests: list[tuple[list[tuple[str, int]], list[tuple[int, int]]]] = []
+        locs: list[tuple[str, int]] = []
+        vals: list[tuple[int, int]] = []
+        state = 0
+        i = 0
+        while True:
+            while i < len(text) and text[i].isspace():
+                i += 1
+            if i >= len(text):
+                if state == 0:
+                    raise _ParamError("u32: abrupt end of input after location specifier")
+                if not vals:
+                    raise _ParamError("u32: test ended with no value specified")
+                tests.append((locs, vals))
+                if len(tests) > _U32_MAXSIZE:
+                    raise _ParamError(f'u32: at char {i}: too many "&&"s')
+                break
+            ch = text[i]
+            if state == 0:
+                if ch == "=":
+                    if not locs:
+                        raise _ParamError(f"u32: at char {i}: location spec missing")
+                    i += 1
+                    state = 1
+                    continue
+                op = ""
+                if locs:
+                    if ch == "&":
+                        op = "&"
+                    elif ch in "<>":
+                        i += 1
+                        if i >= len(text) or text[i] != ch:
+                            which = "<" if ch == "<" else ">"
+                            raise _ParamError(f"u32: at char {i}: a second '{which}' was expected")
+                        op = ch * 2
+                    elif ch == "@":
+                        op = "@"
+                    else:
+                        raise _ParamError(f"u32: at char {i}: operator expected")
+                    i += 1
+                number, i = self._number(text, i)
+                locs.append((op, number))
+                if len(locs) > _U32_MAXSIZE:
+                    raise _ParamError(f"u32: at char {i}: too many operators")
+            else:
+                if ch == "&":
+                    i += 1
+                    if i >= len(text) or text[i] != "&":
+                        raise _ParamError(f"u32: at char {i}: a second '&' was expected")
+                    tests.append((locs, vals))
+                    if len(tests) > _U32_MAXSIZE:
+                        raise _ParamError(f'u32: at char {i}: too many "&&"s')
+                    i += 1
+                    locs, vals, state = [], [], 0
+                    continue
+                if vals:
+                    if ch != ",":
+                        raise _ParamError(f'u32: at char {i}: expected "," or "&&"')
+                    i += 1
+                lo, i = self._number(text, i)
+                while i < len(text) and text[i].isspace():
+                    i += 1
+                hi = lo
+                if i < len(text) and text[i] == ":":
+                    hi, i = self._number(text, i + 1)
+                vals.append((lo, hi))
+                if len(vals) > _U32_MAXSIZE:
+                    raise _ParamError(f'u32: at char {i}: too many ","s')
+        self.tests = tests
+
+    def final_check(self, rule: Rule) -> None:
+        if "u32" not in self.seen:
+            raise _ParamError('u32: option "--u32" must be specified\n')
+
+    def _dump(self) -> str:
+        parts = []
+        for locs, vals in self.tests:
+            loc = "".join(f"{op}0x{n:x}" for op, n in locs)
+            val = ",".join(f"0x{lo:x}" if lo == hi else f"0x{lo:x}:0x{hi:x}" for lo, hi in vals)
+            parts.append(f"{loc}={val}")
+        return ' "' + "&&".join(parts) + '"'
+
+    def listing(self, numeric: bool) -> str:
+        return " u32" + (" !" if self.inv else "") + self._dump()
+
+    def save(self) -> str:
+        return (" !" if self.inv else "") + " --u32" + self._dump()
+
+    def compile(self) -> Pred:
+        tests = tuple((tuple(locs), tuple(vals)) for locs, vals in self.tests)
+        inv = self.inv
+
+        def pred(c: _Ctx) -> bool:
+            data = c.pkt.data
+            base = c.pkt.l3
+            length = min(c.length, len(data) - base)
+            ok = True
+            for locs, vals in tests:  # u32_match_it, word for word
+                at = 0
+                pos = locs[0][1]
+                if length < 4 or pos > length - 4:
+                    ok = False
+                    break
+                val = _U32.unpack_from(data, base + pos)[0]
+                for op, number in locs[1:]:
+                    if op == "&":
+                        val &= number
+                    elif op == "<<":
+                        val = (val << number) & 0xFFFFFFFF if number < 32 else 0
+                    elif op == ">>":
+                        val = val >> number if number < 32 else 0
+                    else:
+                        if at + val > 0xFFFFFFFF:
+                            ok = False
+                            break
+                        at += val
+                        pos = number
+                        if at + 4 > 0xFFFFFFFF or length < at + 4 or pos > length - at - 4:
+                            ok = False
+                            break
+                        val = _U32.unpack_from(data, base + at + pos)[0]
+                if not ok:
+                    break
+                if not any(lo <= val <= hi for lo, hi in vals):
+                    ok = False
+                    break
+            return ok != inv
+
+        return pred
+
+
+class PolicyMatch(Match):
+    """xt_policy: whether IPsec processing happened (--dir in) or will happen (--dir out)."""
+
+    name = "policy"
+    options = {"dir": ("dir", True, True), "pol": ("pol", True, False), "strict": ("strict", False, False),
+               "reqid": ("reqid", True, True), "spi": ("spi", True, True), "proto": ("proto", True, True),
+               "mode": ("mode", True, True), "tunnel-src": ("tunnel-src", True, True),
+               "tunnel-dst": ("tunnel-dst", True, True), "next": ("next", False, False)}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dir = ""
+        self.none = False
+        self.strict = False
+        # elements: option -> (value, inverted)
+        self.elems: list[dict[str, tuple[object, bool]]] = [{}]
+
+    def parse(self, opt: str, arg: str | None, inv: bool, rule: Rule) -> None:
+        text = arg or ""
+        e = self.elems[-1]
+        if opt == "dir":
+            if text not in ("in", "out"):
+                raise _ParamError(f'policy_match: invalid dir "{text}"')
+            self.dir = self.dir or text
+        elif opt == "pol":
+            if text not in ("none", "ipsec"):
+                raise _ParamError(f'policy match: invalid policy "{text}"')
+            self.none = self.none or text == "none"
+        elif opt == "strict":
+            self.strict = True
+        elif opt == "next":
+            if not self.strict:
+                raise _ParamError('policy: option "--next" also requires "--strict".\n')
+            if len(self.elems) + 1 > 4:
+                raise _ParamError("policy match: maximum policy depth reached")
+            self.elems.append({})
+        else:
+            if opt in e:
+                raise _ParamError(f"policy match: double --{opt} option")
+            if opt in ("reqid", "spi"):
+                v = _parse_u32(text)
+                if v is None:
+                    raise _ParamError(f'policy: Bad value for "--{opt}" option: "{text}"')
+                e[opt] = (v, inv)
+            elif opt == "proto":
+                num = _PROTO_BY_NAME.get(text.lower())
+                if num is None:
+                    num = _parse_u32(text)
+                if num not in (50, 51, 108):
+                    raise _ParamError("policy match: protocol must be ah/esp/ipcomp")
+                e[opt] = (num, inv)
+            elif opt == "mode":
+                if text not in ("transport", "tunnel"):
+                    raise _ParamError(f'policy match: invalid mode "{text}"')
+                e[opt] = (text, inv)
+            else:
+                e[opt] = (_parse_hostmask(text)[0], inv)
+
+    def final_check(self, rule: Rule) -> None:
+        if not self.dir:
+            raise _ParamError("policy match: neither --dir in nor --dir out specified")
+        has = any(self.elems[0].values()) or len(self.elems) > 1
+        if self.none:
+            if self.strict:
+                raise _ParamError("policy match: policy none but --strict given")
+            if has:
+                raise _ParamError("policy match: policy none but policy given")
+        for i, e in enumerate(self.elems):
+            if self.strict and not e:
+                raise _ParamError(f"policy match: empty policy element {i}. --strict is in effect, but at "
+                                  "least one of reqid, spi, tunnel-src, tunnel-dst, proto or mode is required.")
+            mode = e.get("mode")
+            if ("tunnel-src" in e or "tunnel-dst" in e) and mode is not None and (
+                    (mode[0] == "tunnel" and mode[1]) or (mode[0] == "transport" and not mode[1])):
+                raise _ParamError("policy match: --tunnel-src/--tunnel-dst is only valid in tunnel mode")
+
+    def forbidden_hooks(self) -> int:
+        """policy_mt_check: input policies only before routing/local in, output ones after."""
+        if self.dir == "in":
+            return _HOOK_BIT["POSTROUTING"] | _HOOK_BIT["OUTPUT"]
+        return _HOOK_BIT["PREROUTING"] | _HOOK_BIT["INPUT"]
+
+    def _dump(self, prefix: str, numeric: bool, listing: bool) -> str:
+        out = f" {prefix}dir {self.dir}" + (f" {prefix}pol none" if self.none else f" {prefix}pol ipsec")
+        if self.strict:
+            out += f" {prefix}strict"
+        if self.none:
+            return out
+        for i, e in enumerate(self.elems):
+            if listing and len(self.elems) > 1:
+                out += f" [{i}]"
+            for key in ("reqid", "spi", "proto", "mode", "tunnel-dst", "tunnel-src"):
+                if key not in e:
+                    continue
+                value, inv = e[key]
+                out += " !" if inv else ""
+                if key == "reqid":
+                    out += f" {prefix}reqid {value}"
+                elif key == "spi":
+                    out += f" {prefix}spi 0x{value:x}"
+                elif key == "proto":
+                    name = _ETC_PROTOCOLS.get(int(value)) if not numeric else None  # type: ignore[call-overload]
+                    out += f" {prefix}proto {name or value}"
+                elif key == "mode":
+                    out += f" {prefix}mode {value}"
+                else:
+                    a, m = value  # type: ignore[misc]
+                    out += f" {prefix}{key} {int_to_ip(a)}{_mask_suffix(m)}"
+            if not listing and i + 1 < len(self.elems):
+                out += " --next"
+        return out
+
+    def listing(self, numeric: bool) -> str:
+        return " policy match" + self._dump("", numeric, True)
+
+    def save(self) -> str:
+        return self._dump("--", False, False)
+
+    def compile(self) -> Pred:
+        want_none, direction, strict = self.none, self.dir, self.strict
+        elems = tuple(dict(e) for e in self.elems)
+
+        def elem_ok(e: dict[str, tuple[object, bool]], sa: tuple[int, int, int, str, int, int]) -> bool:
+            spi, reqid, proto, mode, src, dst = sa
+            for key, (value, inv) in e.items():
+                if key == "reqid":
+                    hit = reqid == value
+                elif key == "spi":
+                    hit = spi == value
+                elif key == "proto":
+                    hit = proto == value
+                elif key == "mode":
+                    hit = mode == value
+                else:
+                    a, m = value  # type: ignore[misc]
+                    hit = ((src if key == "tunnel-src" else dst) & m) == a
+                if hit == inv:
+                    return False
+            return True
+
+        def pred(c: _Ctx) -> bool:
+            meta = c.pkt.meta
+            path = meta.get("secpath" if direction == "in" else "xfrm_out") if meta else None
+            if not path:  # match_policy_in/out return -1: no IPsec at all
+                return want_none
+            if want_none:
+                return False
+            sas = path if isinstance(path, list) else []
+            if strict:
+                return len(sas) == len(elems) and all(elem_ok(e, sa) for e, sa in zip(elems, sas, strict=True))
+            return any(elem_ok(elems[0], sa) for sa in sas) if elems[0] else True
+
+        return pred
+
+
 _MATCHES: dict[str, type[Match]] = {
     "tcp": TcpMatch, "udp": UdpMatch, "icmp": IcmpMatch, "multiport": MultiportMatch,
     "comment": CommentMatch, "mark": MarkMatch, "addrtype": AddrtypeMatch,
-    "conntrack": ConntrackMatch, "state": StateMatch, "ipvs": IpvsMatch,
+    "conntrack": ConntrackMatch, "state": StateMatch, "ipvs": IpvsMatch, "u32": U32Match,
+    "policy": PolicyMatch,
 }
 
 # --------------------------------------------------------------------------------------------
@@ -1545,7 +1877,7 @@ class LogTarget(Target):
 
     def fire(self, nf: Netfilter, c: _Ctx, rule: Rule) -> int:
         proto = _PROTO_LABEL.get(c.proto, str(c.proto)).upper()
-        line = (f"{self.prefix}IN={c.in_dev} OUT={c.out_dev} SRC={_ip(c.src)} DST={_ip(c.dst)} "
+        line = (f"{self.prefix}IN={c.in_dev} OUT={c.out_dev} SRC={int_to_ip(c.src)} DST={int_to_ip(c.dst)} "
                 f"LEN={c.length} PROTO={proto}")
         if c.sport >= 0:
             line += f" SPT={c.sport} DPT={c.dport}"
@@ -1661,9 +1993,9 @@ class _NatRange:
     def text(self) -> str:
         s = ""
         if self.has_ip:
-            s = _ip(self.min_ip)
+            s = int_to_ip(self.min_ip)
             if self.max_ip != self.min_ip:
-                s += "-" + _ip(self.max_ip)
+                s += "-" + int_to_ip(self.max_ip)
         if self.min_port >= 0:
             s += f":{self.min_port}"
             if self.max_port != self.min_port:
@@ -1893,9 +2225,9 @@ class Rule:
     def save_text(self, with_target: bool = True, counters: bool = False) -> str:
         out = ""
         if self.smsk or self.inv_src:
-            out += (" !" if self.inv_src else "") + f" -s {_ip(self.src)}{_save_mask(self.smsk)}"
+            out += (" !" if self.inv_src else "") + f" -s {int_to_ip(self.src)}{_save_mask(self.smsk)}"
         if self.dmsk or self.inv_dst:
-            out += (" !" if self.inv_dst else "") + f" -d {_ip(self.dst)}{_save_mask(self.dmsk)}"
+            out += (" !" if self.inv_dst else "") + f" -d {int_to_ip(self.dst)}{_save_mask(self.dmsk)}"
         if self.iniface not in ("", "+"):  # a bare "+" has an empty mask: not saved
             out += (" !" if self.inv_in else "") + f" -i {self.iniface}"
         if self.outiface not in ("", "+"):
@@ -3096,7 +3428,7 @@ class Netfilter:
         for ch in table.chains.values():
             for r in ch.rules:
                 for m in r.matches:
-                    if not m.kernel_ok(r):
+                    if not m.kernel_ok(r) or rule_hooks.get(id(r), 0) & m.forbidden_hooks():
                         raise _KernelError(_E_INVAL)
                 t = r.target
                 if t is not None and r.kind == K_EXT:

@@ -485,18 +485,23 @@ class Namespace:
                 self.tcp = TcpStack(self)
             self.tcp.receive(pkt, src, dst, off)
         elif proto == PROTO_ESP:
-            xfrm = getattr(self, "xfrm", None)
+            xfrm = self.__dict__.get("xfrm")
             if xfrm is None:
                 return
             total = data[l3 + 2] << 8 | data[l3 + 3]
-            seg = xfrm.decrypt(pkt, off, l3 + total)
-            if seg is None or len(seg) < 8:
+            got = xfrm.decrypt(pkt, src, dst, off, l3 + total)
+            if got is None:
                 return
-            # transport mode: the decrypted UDP segment continues as if it had arrived in the clear
-            hdr = ip_header(src, dst, PROTO_UDP, len(seg), data[l3 + 8], data[l3 + 4] << 8 | data[l3 + 5], False,
+            nxt, seg = got
+            # transport mode (xfrm4_transport_finish): the datagram, now with a secpath, goes through
+            # PREROUTING, routing and INPUT again as if it had arrived like this
+            hdr = ip_header(src, dst, nxt, len(seg), data[l3 + 8], data[l3 + 4] << 8 | data[l3 + 5], False,
                             data[l3 + 1])
             pkt.data = data[:l3] + hdr + seg
-            self.local_deliver(link, pkt, 20)
+            if pkt.meta is None:
+                pkt.meta = {}
+            pkt.meta["secpath"] = True
+            self.ip_receive(link, pkt)
 
     def _reassemble(self, pkt: Pkt, ihl: int) -> bytes | None:
         data = pkt.data
@@ -618,9 +623,6 @@ class Namespace:
         payload = vx.header + inner
         seg = udp_segment(src, remote, sport, vx.dstport, payload, vx.udpcsum)
         pkt.hop(vx.ns.where, vx.name, "encap", (vx.vni, src, sport, remote, vx.dstport))
-        if vx.encrypt is not None:
-            vx.encrypt(self, pkt, src, remote, seg)
-            return
         self.ip_send(src, remote, PROTO_UDP, seg, t=pkt.t + HOP_DELAY, trace=pkt.trace, ttl=vx.ttl or 64,
                      df=False, mark=pkt.mark)
 
@@ -646,7 +648,8 @@ class Namespace:
 
     def ip_send(self, src: int | None, dst: int, proto: int, payload: bytes, *, t: int | None = None,
                 trace: list | None = None, ttl: int | None = None, df: bool = True, tos: int = 0,
-                ident: int | None = None, mark: int = 0, dev: str | None = None) -> str | None:
+                ident: int | None = None, mark: int = 0, dev: str | None = None,
+                xfrm_done: bool = False) -> str | None:
         """Send a locally generated IPv4 packet. Returns an errno name on a local error (e.g. EMSGSIZE)."""
         r = self.routes.lookup(dst)
         if dev is not None and (r is None or r.dev != dev):
@@ -678,6 +681,22 @@ class Namespace:
             if new_dst != dst:
                 dst = new_dst
                 r = self.routes.lookup(dst) or r
+        xfrm = self.__dict__.get("xfrm")
+        if xfrm is not None and xfrm.policies and not xfrm_done:
+            # ip_route_me_harder after mangle OUTPUT: xfrm_lookup with the (possibly new) mark
+            data = pkt.data
+            ihl = (data[14] & 0x0F) * 4
+            total = data[16] << 8 | data[17]
+            segment = data[14 + ihl:14 + total]
+            found = xfrm.lookup_out(pkt, int.from_bytes(data[26:30], "big"), dst, data[23], segment)
+            if found is not None:
+                if found == "drop":
+                    return None
+                # xfrm4_output: POSTROUTING sees the datagram before the transform
+                if nf is not None and nf.active and not nf.hook("POSTROUTING", pkt, "", r.dev):
+                    return None
+                xfrm.transform(pkt, found, int.from_bytes(data[26:30], "big"), dst, data[23], segment)
+                return None
         return self._post_route_output(pkt, r, dst, forwarded=False)
 
     def _post_route_output(self, pkt: Pkt, r: Route, dst: int, forwarded: bool) -> str | None:

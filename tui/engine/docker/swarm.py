@@ -10,7 +10,7 @@ remote endpoint, so no ARP ever crosses VXLAN.
 
 from __future__ import annotations
 
-import hashlib
+import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -154,6 +154,18 @@ class Cluster:
         self._load: dict[str, dict[str, int]] = {}  # service id -> node id -> running tasks
         self._node_load: dict[str, int] = {}
         self.ingress = self._create_network("ingress", ingress=True)
+        # swarmkit's keymanager: keyringSize (3) random 16-byte keys per subsystem, gossip first,
+        # each tagged with the next Lamport time, so the IPsec keys carry tags 4, 5 and 6. A private
+        # generator seeded from the swarm id keeps them reproducible without disturbing lab.rng.
+        keyrng = random.Random(f"{self.id}/networking:ipsec")
+        self.ipsec_keys = [(tag, bytes(keyrng.getrandbits(8) for _ in range(16))) for tag in (4, 5, 6)]
+
+    def driver_keys(self) -> list[tuple[int, bytes]]:
+        """The keys as libnetwork hands them to the overlay driver (agent.go getKeys): sorted by
+        Lamport time, then the first two swapped, so the primary is the second oldest."""
+        keys = sorted(self.ipsec_keys)
+        keys[0], keys[1] = keys[1], keys[0]
+        return keys
 
     # --- allocation ----------------------------------------------------------------------------------------
     def next_vni(self) -> int:
@@ -472,22 +484,23 @@ class OverlaySandbox:
         br.qdisc = "noqueue"
         br.mac = vx.mac
         self._veths = 0
-        if sn.encrypted:
-            from tui.engine.esp import Xfrm
 
-            xfrm = Xfrm.of(root)
-            vx.encrypt = lambda ns, pkt, src, remote, seg: xfrm.encrypt_and_send(pkt, src, remote, seg)
-            self.key = hashlib.sha256(sn.id.encode()).digest()[:16]
-            for node in member.cluster.nodes.values():
-                if node is not member.node:
-                    self.add_sa(node.addr)
+    def has_local_endpoints(self) -> bool:
+        return bool(self.member.local_endpoints(self.sn.id))
 
-    def add_sa(self, peer_addr: str) -> None:
-        """One SA pair per peer (libnetwork programs them when the peer appears in the network)."""
-        from tui.engine.esp import Xfrm
-
+    def check_encryption(self, remote: int | None = None) -> None:
+        """libnetwork checkEncryption(add): with a remote VTEP, program it if we have endpoints here;
+        without one (a local endpoint joined), program every remote VTEP the peer table knows."""
+        if not self.sn.encrypted:
+            return
         local = ip(self.member.node.addr)
-        Xfrm.of(self.member.daemon.host.root_ns).install_pair(local, ip(peer_addr), self.key)
+        if remote is None:
+            # peerDbNetworkWalk: a Go map, so no particular order; sorted here to stay reproducible
+            vteps = sorted({e.dst for entries in self.vx.vfdb.values() for e in entries if e.dst != local})
+        else:
+            vteps = [remote] if self.has_local_endpoints() else []
+        for vtep in vteps:
+            self.member.setup_encryption(self.sn.vni, vtep)
 
     def add_port(self, dev: Any) -> None:
         """A veth end from the host namespace becomes `veth<N>` on br0."""
@@ -500,7 +513,9 @@ class OverlaySandbox:
         self.ns.set_up(dev)
 
     def program_peer(self, addr: int, mac: bytes, vtep: int) -> None:
-        """What libnetwork's peerAdd does: a permanent neighbour and a self FDB entry on vxlan0."""
+        """What libnetwork's peerAdd does: encryption towards the VTEP (secure networks), then a
+        permanent neighbour and a self FDB entry on vxlan0."""
+        self.check_encryption(vtep)
         self.ns.neigh.add_static("vxlan0", addr, mac)
         self.vx.fdb_add(VxlanFdb(mac, vtep, permanent=True), replace=True)
 
@@ -588,8 +603,51 @@ class Member:
         ep = Endpoint(hex_id(self.daemon.lab.rng), name, net, key, addr, sn.pool.plen, mac_for_ip(addr), inner,
                       outer, self.node.hostname)
         net.endpoints[ep.id] = ep
+        ov.check_encryption()  # Join: checkEncryption(nid, nil, vni, true, true)
         self._announce(sn, ep)
         return ep
+
+    def setup_encryption(self, vni: int, remote: int) -> None:
+        """encryption.go setupEncryption (20.10): the mangle and INPUT rules for the VNI, then per key
+        the SAs (the primary key both ways, the others inbound only) and the primary's policy."""
+        from tui.engine.esp import (
+            AEAD_GCM,
+            DOCKER_MARK,
+            Xfrm,
+            XfrmPolicy,
+            XfrmState,
+            XfrmTmpl,
+            build_spi,
+        )
+
+        root = self.daemon.host.root_ns
+        nf = root.netfilter
+        port = str(self.cluster.data_path_port)
+        vni_match = f"0>>22&0x3C@12&0xFFFFFF00={vni << 8}"
+        plain = ["-p", "udp", "--dport", port, "-m", "u32", "--u32", vni_match, "-j"]
+        if nf is not None:
+            # programMangle: Exists, else -A; programInput: ProgramRule(Append) for the accept, then the drop
+            for table, chain, rule in (
+                    ("mangle", "OUTPUT", [*plain, "MARK", "--set-mark", str(DOCKER_MARK)]),
+                    ("filter", "INPUT", ["-m", "policy", "--dir", "in", "--pol", "ipsec", *plain, "ACCEPT"]),
+                    ("filter", "INPUT", [*plain, "DROP"])):
+                if nf.execute(["-t", table, "-C", chain, *rule])[0] != 0:
+                    nf.run(["-t", table, "-A", chain, *rule])
+        xfrm = Xfrm.of(root)
+        local = ip(self.node.addr)  # bind address = advertise address here
+        for i, (tag, key) in enumerate(self.cluster.driver_keys()):
+            fwd, rev = build_spi(local, remote, tag), build_spi(remote, local, tag)
+            # programSA: the reverse SA first, then (primary key only) the forward one
+            pairs = [(remote, local, rev)] + ([(local, remote, fwd)] if i == 0 else [])
+            for src, dst, spi in pairs:
+                if xfrm.find_state(src, dst, spi) is None:
+                    xfrm.add_state(XfrmState(src, dst, spi, DOCKER_MARK, key + spi.to_bytes(4, "big"), AEAD_GCM, 64))
+            if i == 0:
+                # programSP: hard-coded dport 4789 in 20.10 (the data-path port only from 23.0.7/24.0.2 on)
+                pol = XfrmPolicy(local, 32, remote, 32, "out", proto=17, dport=4789, mark=(DOCKER_MARK, 0xFFFFFFFF),
+                                 tmpls=[XfrmTmpl(local, remote, fwd, DOCKER_MARK)])
+                if xfrm.find_policy(pol) is None:
+                    xfrm.add_policy(pol)
 
     def attach_container(self, daemon: Daemon, c: Container, net: Network) -> Endpoint:
         """`docker run --network X` / `network connect X` on an attachable overlay: an address from the

@@ -133,6 +133,8 @@ def ip_cmd(ctx: Ctx) -> Any:
             return ip_neigh(ctx, ns, rest, opts, busybox)
         if matches(obj, "netns", 2) and not busybox:
             return (yield from ip_netns(ctx, rest))
+        if matches(obj, "xfrm", 1) and not busybox:
+            return ip_xfrm(ctx, ns, rest, opts)
         if obj == "help":
             ctx.err(usage_ip(busybox))
             return 255
@@ -184,6 +186,7 @@ def _select_links(ns: Namespace, rest: list[str]) -> list[Link]:
         rest = rest[1:]
     name = None
     master = None
+    kind = None
     up = False
     while rest:
         w = rest.pop(0)
@@ -192,23 +195,36 @@ def _select_links(ns: Namespace, rest: list[str]) -> list[Link]:
                 raise IpError('Command line is not complete. Try option "help"', 255)
             name = rest.pop(0)
         elif w == "master":
-            master = rest.pop(0) if rest else None
+            if not rest:
+                raise IpError('Command line is not complete. Try option "help"', 255)
+            master = rest.pop(0)
+            if master not in ns.links:
+                raise IpError(f'Error: argument "{master}" is wrong: Device does not exist\n', 255)
         elif w == "up":
             up = True
-        elif w in ("type",):
-            rest.pop(0) if rest else None
+        elif w == "type":
+            if not rest:
+                raise IpError('Command line is not complete. Try option "help"', 255)
+            kind = rest.pop(0)
         else:
             name = w
     if name is not None:
         link = ns.links.get(name)
         if link is None:
             raise IpError(f'Device "{name}" does not exist.', 1)
-        return [link]
-    links = _links_sorted(ns)
+        links = [link]
+    else:
+        links = _links_sorted(ns)
     if master is not None:
         links = [lk for lk in links if lk.master is not None and lk.master.name == master]
     if up:
         links = [lk for lk in links if lk.admin_up]
+    if kind is not None:
+        # match_link_kind: IFLA_INFO_KIND, or for "<kind>_slave" the master's kind (IFLA_INFO_SLAVE_KIND)
+        if kind.endswith("_slave"):
+            links = [lk for lk in links if lk.master is not None and lk.master.kind == kind[:-6]]
+        else:
+            links = [lk for lk in links if lk.kind == kind]
     return links
 
 
@@ -997,3 +1013,228 @@ def _fdb_lines(ns: Namespace, link: Link, show_dev: bool) -> list[str]:
             groups = ["33:33:00:00:00:01", "01:00:5e:00:00:01"]
         out.extend(f"{g} {d}self permanent" for g in groups)
     return out
+
+
+# --- ip xfrm ------------------------------------------------------------------------------------------
+
+_XFRM_USAGE = "Usage: ip xfrm XFRM-OBJECT { COMMAND | help }\nwhere  XFRM-OBJECT := state | policy | monitor\n"
+_XFRM_PROTOS = {"esp": 50, "ah": 51, "comp": 108, "route2": 43, "hao": 60, "ipsec-any": 255}
+_UPSPEC_PROTOS = {"icmp": 1, "tcp": 6, "udp": 17, "gre": 47, "esp": 50, "ah": 51, "sctp": 132, "any": 0}
+
+
+def _xfrm_invarg(what: str, arg: str) -> IpError:
+    return IpError(f'Error: argument "{arg}" is wrong: {what}', 255)
+
+
+def _xfrm_u32(arg: str, what: str) -> int:
+    try:
+        v = int(arg, 0)
+    except ValueError:
+        raise _xfrm_invarg(what, arg) from None
+    if not 0 <= v <= 0xFFFFFFFF:
+        raise _xfrm_invarg(what, arg)
+    return v
+
+
+def _xfrm_prefix(arg: str, what: str) -> tuple[int, int]:
+    addr_s, slash, plen_s = arg.partition("/")
+    addr = parse_ip(addr_s)
+    if addr is None or slash and not (plen_s.isdigit() and int(plen_s) <= 32):
+        raise IpError(f'Error: inet prefix is expected rather than "{arg}".', 1)
+    return addr, int(plen_s) if slash else 32
+
+
+def ip_xfrm(ctx: Ctx, ns: Namespace, rest: list[str], opts: dict[str, Any]) -> int:
+    from tui.engine.esp import Xfrm
+
+    if not rest:
+        ctx.err(_XFRM_USAGE)
+        return 255
+    obj, args = rest[0], rest[1:]
+    xfrm = Xfrm.of(ns)
+    if matches(obj, "state") or matches(obj, "sa"):
+        return _xfrm_state(ctx, xfrm, args, opts["stats"])
+    if matches(obj, "policy"):
+        return _xfrm_policy(ctx, xfrm, args, opts["stats"])
+    ctx.err(_XFRM_USAGE)
+    return 255
+
+
+def _xfrm_state(ctx: Ctx, xfrm: Any, args: list[str], stats: bool) -> int:
+    cmd = args[0] if args else "list"
+    rest = args[1:]
+    if matches(cmd, "list") or matches(cmd, "show") or matches(cmd, "lst"):
+        want: dict[str, Any] = {}
+        while rest:
+            w = rest.pop(0)
+            if not rest:
+                raise IpError('Command line is not complete. Try option "help"', 255)
+            v = rest.pop(0)
+            if w in ("src", "dst"):
+                want[w] = _xfrm_prefix(v, w)
+            elif w == "proto":
+                if v not in _XFRM_PROTOS:
+                    raise _xfrm_invarg('"XFRM_PROTO" is invalid', v)
+                want[w] = _XFRM_PROTOS[v]
+            elif w == "spi":
+                want[w] = _xfrm_u32(v, '"SPI" is invalid')
+            elif w == "reqid":
+                want[w] = _xfrm_u32(v, '"REQID" is invalid')
+            elif w == "mode":
+                if v not in ("transport", "tunnel", "ro", "in_trigger", "beet"):
+                    raise _xfrm_invarg('"MODE" is invalid', v)
+                want[w] = v
+            else:
+                raise _xfrm_invarg('"XFRM_PROTO" is invalid', w)
+        lines: list[str] = []
+        for st in xfrm.states:
+            if not _state_wanted(st, want):
+                continue
+            lines.extend(fmt.xfrm_state_lines(st, stats))
+        if lines:
+            ctx.out("\n".join(lines) + "\n")
+        return 0
+    if matches(cmd, "flush"):
+        proto = 0
+        if rest:
+            if rest[0] != "proto" or len(rest) < 2:
+                raise IpError(f'Error: argument "{rest[0]}" is wrong: unknown', 255)
+            if rest[1] not in _XFRM_PROTOS:
+                raise _xfrm_invarg('"XFRM_PROTO" is invalid', rest[1])
+            proto = _XFRM_PROTOS[rest[1]]
+        xfrm.flush_states(proto)
+        return 0
+    if matches(cmd, "count"):
+        ctx.out(f"\t SAD count {len(xfrm.states)}\n")
+        return 0
+    ctx.err(f'Command "{cmd}" is unknown, try "ip xfrm state help".\n')
+    return 255
+
+
+def _state_wanted(st: Any, want: dict[str, Any]) -> bool:
+    for key, v in want.items():
+        if key in ("src", "dst"):
+            addr, plen = v
+            mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
+            if (getattr(st, key) & mask) != (addr & mask):
+                return False
+        elif getattr(st, key) != v:
+            return False
+    return True
+
+
+def _xfrm_policy(ctx: Ctx, xfrm: Any, args: list[str], stats: bool) -> int:
+    cmd = args[0] if args else "list"
+    rest = args[1:]
+    if matches(cmd, "add") or matches(cmd, "update"):
+        pol = _parse_policy(rest)
+        err = xfrm.add_policy(pol)
+        if err == "EEXIST" and matches(cmd, "add"):
+            ctx.err("RTNETLINK answers: File exists\n")
+            return 2
+        if err == "EEXIST":
+            old = xfrm.find_policy(pol)
+            old.tmpls, old.priority, old.action = pol.tmpls, pol.priority, pol.action
+        return 0
+    if matches(cmd, "list") or matches(cmd, "show") or matches(cmd, "lst"):
+        direction = None
+        while rest:
+            w = rest.pop(0)
+            if w == "dir" and rest:
+                direction = rest.pop(0)
+                if direction not in ("in", "out", "fwd"):
+                    raise _xfrm_invarg('"DIR" is invalid', direction)
+            else:
+                raise _xfrm_invarg('"DIR" is invalid', w)
+        lines: list[str] = []
+        for pol in xfrm.policies:
+            if direction is None or pol.dir == direction:
+                lines.extend(fmt.xfrm_policy_lines(pol, stats))
+        if lines:
+            ctx.out("\n".join(lines) + "\n")
+        return 0
+    if matches(cmd, "flush"):
+        xfrm.flush_policies()
+        return 0
+    if matches(cmd, "count"):
+        n = {d: sum(1 for p in xfrm.policies if p.dir == d) for d in ("in", "out", "fwd")}
+        ctx.out(f"\t SPD IN  {n['in']} OUT {n['out']} FWD {n['fwd']}\n")
+        return 0
+    ctx.err(f'Command "{cmd}" is unknown, try "ip xfrm policy help".\n')
+    return 255
+
+
+def _parse_policy(args: list[str]) -> Any:
+    """`ip xfrm policy add SELECTOR dir DIR [mark M [mask K]] [priority N] [action A] [tmpl ...]`."""
+    from tui.engine.esp import XfrmPolicy, XfrmTmpl
+
+    pol = XfrmPolicy(0, 0, 0, 0, "")
+    tmpl: XfrmTmpl | None = None
+    a = list(args)
+
+    def need() -> str:
+        if not a:
+            raise IpError('Command line is not complete. Try option "help"', 255)
+        return a.pop(0)
+
+    while a:
+        w = a.pop(0)
+        if tmpl is not None and w in ("src", "dst", "proto", "spi", "reqid", "mode"):
+            v = need()
+            if w in ("src", "dst"):
+                setattr(tmpl, w, _xfrm_prefix(v, w)[0])
+            elif w == "proto":
+                if v not in _XFRM_PROTOS:
+                    raise _xfrm_invarg('"XFRM_PROTO" is invalid', v)
+                tmpl.proto = _XFRM_PROTOS[v]
+            elif w == "spi":
+                tmpl.spi = _xfrm_u32(v, '"SPI" is invalid')
+            elif w == "reqid":
+                tmpl.reqid = _xfrm_u32(v, '"REQID" is invalid')
+            else:
+                if v not in ("transport", "tunnel"):
+                    raise _xfrm_invarg('"MODE" is invalid', v)
+                tmpl.mode = v
+        elif w in ("src", "dst"):
+            addr, plen = _xfrm_prefix(need(), w)
+            if w == "src":
+                pol.src, pol.src_plen = addr, plen
+            else:
+                pol.dst, pol.dst_plen = addr, plen
+        elif w == "proto":
+            v = need()
+            if v not in _UPSPEC_PROTOS and not v.isdigit():
+                raise _xfrm_invarg('"PROTO" is invalid', v)
+            pol.proto = _UPSPEC_PROTOS.get(v, int(v) if v.isdigit() else 0)
+        elif w in ("sport", "dport"):
+            v = need()
+            if not v.isdigit() or int(v) > 65535:
+                raise _xfrm_invarg('"PORT" is invalid', v)
+            setattr(pol, w, int(v))
+        elif w == "dir":
+            v = need()
+            if v not in ("in", "out", "fwd"):
+                raise _xfrm_invarg('"DIR" is invalid', v)
+            pol.dir = v
+        elif w == "priority":
+            pol.priority = _xfrm_u32(need(), '"PRIORITY" is invalid')
+        elif w == "mark":
+            value = _xfrm_u32(need(), 'Illegal "mark" value\n')
+            mask = 0xFFFFFFFF
+            if a and a[0] == "mask":
+                a.pop(0)
+                mask = _xfrm_u32(need(), 'Illegal "mark" mask\n')
+            pol.mark = (value, mask)
+        elif w == "action":
+            v = need()
+            if v not in ("allow", "block"):
+                raise _xfrm_invarg('"ACTION" is invalid', v)
+            pol.action = v
+        elif w == "tmpl":
+            tmpl = XfrmTmpl(0, 0, 0, 0)
+            pol.tmpls.append(tmpl)
+        else:
+            raise _xfrm_invarg('"PROTO" is invalid', w)
+    if not pol.dir:
+        raise IpError('"DIR" is required.', 1)
+    return pol

@@ -5,7 +5,7 @@ Only views of engine state: nothing here changes the model.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tui.engine.addr import int_to_ip
 from tui.engine.links import Bridge, Link, Veth, Vxlan
@@ -319,4 +319,97 @@ def busybox_link_lines(ns: Namespace, link: Link, *, addrs: bool, musl: bool = F
             t += a.label or link.name
             out.append(t)
             out.append("       valid_lft forever preferred_lft forever")
+    return out
+
+
+# --- ip xfrm (iproute2 6.1 ip/ipxfrm.c, xfrm_state.c, xfrm_policy.c) ---------------------------------
+
+_XFRM_PROTO_NAMES = {50: "esp", 51: "ah", 108: "comp", 43: "route2", 60: "hao"}
+_IP_PROTO_NAMES = {1: "icmp", 6: "tcp", 17: "udp", 47: "gre", 50: "esp", 51: "ah", 132: "sctp"}
+
+
+def _xfrm_time(secs: int) -> str:
+    """strxf_time: "-" for never, else localtime (UTC in the lab) as %Y-%m-%d %T."""
+    import time
+
+    return "-" if secs == 0 else time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(secs))
+
+
+def _xfrm_lifetime(stats_bytes: int, packets: int, add_time: int, use_time: int) -> list[str]:
+    return ["\tlifetime config:",
+            "\t  limit: soft (INF)(bytes), hard (INF)(bytes)",
+            "\t  limit: soft (INF)(packets), hard (INF)(packets)",
+            "\t  expire add: soft 0(sec), hard 0(sec)",
+            "\t  expire use: soft 0(sec), hard 0(sec)",
+            "\tlifetime current:",
+            f"\t  {stats_bytes}(bytes), {packets}(packets)",
+            f"\t  add {_xfrm_time(add_time)} use {_xfrm_time(use_time)}"]
+
+
+def _xfrm_id_line(proto: int, spi: int, reqid: int, mode: str, stats: bool, force_spi: bool) -> str:
+    line = f"\tproto {_XFRM_PROTO_NAMES.get(proto, str(proto))} "
+    if stats or force_spi or spi:
+        line += f"spi 0x{spi:08x}" + (f"({spi})" if stats else "") + " "
+    line += f"reqid {reqid}" + (f"(0x{reqid:08x})" if stats else "") + f" mode {mode}"
+    return line
+
+
+def xfrm_state_lines(st: Any, stats: bool) -> list[str]:
+    """One `ip xfrm state` entry (xfrm_state_info_print)."""
+    out = [f"src {int_to_ip(st.src)} dst {int_to_ip(st.dst)}",
+           _xfrm_id_line(st.proto, st.spi, st.reqid, st.mode, stats, True)]
+    line = f"\treplay-window {st.replay_window} "
+    if stats:
+        line += "seq 0x00000000 "
+    if stats or st.flags:
+        line += "flag "
+    if stats:
+        line += f" (0x{st.flags:08b})"
+    out.append(line)
+    if st.mark is not None:
+        out.append(f"\tmark 0x{st.mark[0]:x}/0x{st.mark[1]:x} ")
+    key = "0x" + st.key.hex() + (f" ({len(st.key) * 8} bits)" if stats else "")
+    out.append(f"\taead {st.alg} {key} {st.icv_bits}")
+    out.append(f"\tanti-replay context: seq 0x{st.seq:x}, oseq 0x{st.oseq:x}, bitmap 0x{st.bitmap:08x}")
+    if st.sel_family_set:
+        out.append("\tsel src 0.0.0.0/0 dst 0.0.0.0/0 " + ("uid 0" if stats else ""))
+    if stats:
+        out.extend(_xfrm_lifetime(st.bytes, st.packets, st.add_time, st.use_time))
+        out.append("\tstats:")
+        out.append(f"\t  replay-window {st.replay_window} replay {st.replay} failed {st.failed}")
+    return out
+
+
+def xfrm_policy_lines(pol: Any, stats: bool) -> list[str]:
+    """One `ip xfrm policy` entry (xfrm_policy_info_print)."""
+    sel = f"src {int_to_ip(pol.src)}/{pol.src_plen} dst {int_to_ip(pol.dst)}/{pol.dst_plen} "
+    if pol.proto:
+        sel += f"proto {_IP_PROTO_NAMES.get(pol.proto, str(pol.proto))} "
+        if pol.sport:
+            sel += f"sport {pol.sport} "
+        if pol.dport:
+            sel += f"dport {pol.dport} "
+    if stats:
+        sel += "uid 0"
+    line = f"\tdir {pol.dir} "
+    if pol.action == "block":
+        line += "action block "
+    elif stats:
+        line += "action allow "
+    if stats:
+        line += f"index {pol.index} "
+    line += f"priority {pol.priority} ptype main "
+    if stats:
+        line += "share any flag  (0x00000000)"
+    out = [sel, line]
+    if stats:
+        out.extend(_xfrm_lifetime(0, 0, pol.add_time, pol.use_time))
+    if pol.mark is not None:
+        out.append(f"\tmark 0x{pol.mark[0]:x}/0x{pol.mark[1]:x} ")
+    for t in pol.tmpls:
+        out.append(f"\ttmpl src {int_to_ip(t.src)} dst {int_to_ip(t.dst)}")
+        out.append("\t" + _xfrm_id_line(t.proto, t.spi, t.reqid, t.mode, stats, False))
+        if stats:
+            out.append("\t\tlevel required share any ")
+            out.append("\t\tenc-mask ffffffff auth-mask ffffffff comp-mask ffffffff")
     return out
