@@ -704,3 +704,188 @@ async def test_a_lesson_that_cannot_be_loaded_is_reported(tmp_path: Path) -> Non
         await pilot.press(*"ip a", "enter")  # the app stays usable; the console just has no lab
         await pilot.pause()
         assert screen.session is None
+
+
+# ---- found in the hands-on audit -----------------------------------------------------------------
+
+
+async def test_console_follows_the_end_after_a_step_change(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await ready(pilot)
+        screen.goto(3)  # the solutions of the steps before are played: a transcript taller than the console
+        await pilot.pause()
+        await pilot.pause()
+        out = screen.console.output
+        assert out.max_scroll_y > 0
+        assert out.scroll_y == out.max_scroll_y
+        last = console_text(app).rstrip("\n").splitlines()[-1]
+        assert last.strip() and last.strip() in rendered_console(app)
+
+
+async def test_skipping_an_unfinished_step_leaves_the_lab_the_next_step_expects(tmp_path: Path) -> None:
+    app = make_app(tmp_path, step=2)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await ready(pilot)
+        session = screen.session
+        await pilot.press("f4")  # not done: held back once
+        await pilot.pause()
+        assert session.step == 1
+        await pilot.press("f4")  # go on anyway
+        await pilot.pause()
+        assert session.step == 2
+        daemon = session.lab.hosts["ip-10-0-2-197"].docker
+        assert daemon.find_network("my-swarm-net") is not None
+        assert daemon.swarm.cluster.find_service("test") is not None
+        assert "docker service create --name test" in console_text(app)  # the learner sees what was played
+
+
+async def test_pasting_several_lines_runs_each_and_keeps_the_last(tmp_path: Path) -> None:
+    from textual import events
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await ready(pilot)
+        box = screen.console.input
+        box.insert_text_at_cursor("echo A")
+        box.post_message(events.Paste("1\necho two\r\necho thr"))
+        await pilot.pause()
+        await wait_for(pilot, lambda: not screen.session.busy)
+        await pilot.pause()
+        text = console_text(app)
+        assert "# echo A1\nA1\n" in text and "# echo two\ntwo\n" in text
+        assert "thr" not in text
+        assert box.value == "echo thr"
+        assert box.history[-2:] == ["echo A1", "echo two"]
+
+
+async def test_quiz_choices_that_wrap_stay_left_aligned(tmp_path: Path) -> None:
+    from textual.geometry import Region
+
+    long = "Workers create an overlay network lazily, when a task attached to it is scheduled on them"
+    lesson = tmp_path / "quiz.yaml"
+    lesson.write_text(
+        "id: quiz-wrap\ntitle: Wrap\nsummary: s\nobjectives: [o]\nestimated_minutes: 1\nscenario: linux-hosts\n"
+        "languages: [en]\nsteps:\n  - kind: quiz\n    title: Q\n    question: Why?\n    choices:\n"
+        f"      - text: \"{long}\"\n        correct: true\n      - text: Not at all\n",
+        encoding="utf-8")
+    app = make_app(tmp_path, lesson=str(lesson))
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await ready(pilot)
+        button = screen.lesson_pane.query_one("#quiz-choice-0")
+        lines = ["".join(seg.text for seg in strip)
+                 for strip in button.render_lines(Region(0, 0, button.size.width, button.size.height))]
+        words = [line.strip() for line in lines if line.strip()]
+        assert len(words) > 1  # it wraps in the lesson pane
+        assert " ".join(words) == f"a) {long}"
+        starts = {len(line) - len(line.lstrip()) for line in lines if line.strip()}
+        assert len(starts) == 1  # every line starts at the same column
+
+
+async def test_presenter_footer_shows_the_clicker_keys_from_the_start(tmp_path: Path) -> None:
+    from textual.widgets import Footer
+
+    app = make_app(tmp_path, presenter=True)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await ready(pilot)
+        keys = [str(k.render()) for k in screen.query_one(Footer).children]
+        assert any("PgDn" in k for k in keys) and any("F4" in k for k in keys)
+
+
+async def test_help_lists_the_keys_of_every_pane(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from tui.app.screens.help import HelpScreen
+    from tui.app.widgets.capture import CaptureView
+    from tui.app.widgets.packet_detail import PacketDetail
+    from tui.app.widgets.packet_walk import PacketWalk
+    from tui.app.widgets.routes import RoutesPane
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await ready(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        listed = {str(r.render())[:16].strip() for r in app.screen.query(".help-row")}
+        keys = {k for row in listed for k in row.split()}
+        wanted = [b for cls in (CaptureView, PacketWalk, RoutesPane) for b in cls.BINDINGS if b.id]  # type: ignore[union-attr]
+        wanted += [b for b in PacketDetail.BINDINGS if b.action in ("expand_all", "collapse_all")]  # type: ignore[union-attr]
+        assert len(wanted) >= 9
+        for binding in wanted:
+            first = replace(binding, key=binding.key.split(",")[0])  # type: ignore[arg-type]
+            display = app.get_key_display(first).replace("⏎", "Enter")
+            assert display in keys or display.lower() in keys, (binding.action, display)
+
+
+async def test_picker_resumes_the_lesson_worked_on_last_and_shows_its_keys(tmp_path: Path) -> None:
+    from textual.widgets import Footer
+
+    from tui.app.screens.picker import PickerScreen
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "progress.json").write_text(json.dumps({"version": 1, "lessons": {
+        "netns-veth": {"current": 2, "completed": [0, 1], "sessions": ["s1"], "steps": 11,
+                       "updated": "2026-01-01T10:00:00Z"},
+        "overlay-service": {"current": 5, "completed": [0, 1, 2, 3, 4], "sessions": ["s2"], "steps": 14,
+                            "updated": "2026-01-02T10:00:00Z"},
+    }}), encoding="utf-8")
+    app = make_app(tmp_path, lesson=None)
+    async with app.run_test(size=WIDE) as pilot:
+        assert isinstance(app.screen, PickerScreen)
+        await wait_for(pilot, lambda: bool(app.screen.cards))
+        await pilot.pause()
+        assert app.screen.current_ref() is not None
+        assert Path(app.screen.current_ref()).name.startswith("05-overlay-service")
+        assert "resume at step 6" in str(app.screen.query_one("#picker-detail-meta").render())
+        keys = [str(k.render()) for k in app.screen.query_one(Footer).children]
+        assert any("Open" in k for k in keys) and any("F1" in k for k in keys)
+
+
+async def test_interface_columns_fit_the_namespace_shown(tmp_path: Path) -> None:
+    app = make_app(tmp_path, step=2)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await ready(pilot)
+        await run(pilot, "docker network create -d overlay my-swarm-net")
+        await run(pilot, "docker service create --name test --network my-swarm-net busybox ping 8.8.8.8")
+        await pilot.pause(0.3)
+        table = screen.content("ifaces").table
+
+        def widest_name() -> int:
+            return max(len(str(table.get_row_at(i)[0])) for i in range(table.row_count))
+
+        assert widest_name() > len("eth0@if99")  # the host has vethXXXXXXX@ifN and docker_gwbridge
+        nodes = screen.content("nodes")
+        container = next(k for k in nodes._tree_nodes if k.startswith("container:ip-10-0-2-197"))
+        nodes.tree.focus()
+        nodes.tree.move_cursor(nodes._tree_nodes[container])
+        await pilot.pause(0.3)
+        assert screen.place.kind == "container"
+        assert table.columns["name"].content_width == max(widest_name(), len("Name"))
+
+
+async def test_enter_on_an_empty_line_gives_a_prompt_and_no_command(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await ready(pilot)
+        await run(pilot, "false")
+        await run(pilot, "   ")
+        await run(pilot, "echo $?")
+        text = console_text(app)
+        assert "root@ip-10-0-2-197:~#    \nroot@ip-10-0-2-197:~# echo $?\n1\n" in text  # $? untouched, as in bash
+        lines = [r["line"] for r in screen.session.records if r["kind"] == "command"]
+        assert lines == ["false", "echo $?"]  # the study notes get no empty command with a bogus status
+
+
+async def test_tab_completes_the_value_of_a_flag_with_fixed_choices(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await ready(pilot)
+        box = screen.console.input
+        await pilot.press(*"docker node update --availability d", "tab")
+        assert box.value == "docker node update --availability drain "
+        await pilot.press(*"ip-10-0-2-25", "tab", "enter")
+        await wait_for(pilot, lambda: not screen.session.busy)
+        node = screen.session.lab.hosts["ip-10-0-2-197"].docker.swarm.cluster.find_node("ip-10-0-2-253")
+        assert node.availability == "drain"

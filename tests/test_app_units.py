@@ -1,9 +1,9 @@
-"""The player's pieces that need no screen: scrollback, completion, table diffing, live commands, history.
+"""The player's pieces that need no screen: scrollback, completion, table diffing, history.
 
 These run in milliseconds and pin the behaviour the pilot tests rely on:
 terminal-like scrollback (carriage returns, tabs, visible escapes, CJK
-wrapping), completion from the lab's state, keyed table updates, and the
-session adapter whose replay restores idle time and Ctrl-C instants exactly.
+wrapping), completion from the lab's state and keyed table updates. (Commands
+that run while time passes are the lesson session's: tests/test_lesson_session.py.)
 """
 
 from __future__ import annotations
@@ -15,10 +15,6 @@ import pytest
 from tui.app.completion import apply, complete, docker_flags
 from tui.app.history import HistoryFile
 from tui.app.termbuffer import TermBuffer, fold, printable
-
-FIXTURE = Path(__file__).parent / "e2e" / "fixtures" / "app-fixture.yaml"
-MS = 1_000_000
-
 
 # ---- scrollback -------------------------------------------------------------------------------
 
@@ -80,6 +76,9 @@ def swarm_shell():  # type: ignore[no-untyped-def]
     ("docker network inspect my", "docker network inspect my-swarm-net "),
     ("docker run --net", "docker run --net"),  # --net and --network: no progress
     ("docker node update --avail", "docker node update --availability "),
+    ("docker node update --availability dr", "docker node update --availability drain "),
+    ("docker network create -d ov", "docker network create -d overlay "),
+    ("docker run -d bu", "docker run -d bu"),  # docker run's -d takes no value: no driver names here
     ("docker node inspect ip-10-0-2-25", "docker node inspect ip-10-0-2-253 "),
     ("ssh ip-10-0-2-25", "ssh ip-10-0-2-253 "),
     ("tcpdump -i et", "tcpdump -i eth0 "),
@@ -141,79 +140,6 @@ def test_table_cells_are_never_markup() -> None:
     from tui.app.tablesync import cell
 
     assert cell("[bold]eth0[/bold]").plain == "[bold]eth0[/bold]"
-
-
-# ---- the session adapter ----------------------------------------------------------------------
-
-
-def _session():  # type: ignore[no-untyped-def]
-    from tui.app.live import PlayerSession
-    from tui.lesson.loader import load_lesson
-
-    return PlayerSession(load_lesson(FIXTURE, lint=False), "en", 0, wall="virtual")
-
-
-def _run(s, line: str):  # type: ignore[no-untyped-def]
-    result = s.start(line)
-    while result is None:
-        s.advance(50 * MS)
-        result = s.poll()
-    return result
-
-
-def _state(s):  # type: ignore[no-untyped-def]
-    from tui.app import lab_view
-
-    h = s.lab.hosts["ip-10-0-2-197"]
-    return (s.v, s.shell.terminal.text(), lab_view.neighbours(h.root_ns), lab_view.interfaces(h.root_ns),
-            [n.containers for n in lab_view.nodes(s.lab)])
-
-
-def test_live_commands_are_journaled_like_session_run() -> None:
-    s = _session()
-    s.next()
-    result = _run(s, "ping -c 2 8.8.8.8")
-    assert result.status == 0 and "2 received" in result.output
-    rec = s.records[-1] if s.records[-1]["kind"] == "command" else [r for r in s.records
-                                                                      if r["kind"] == "command"][-1]
-    assert rec["line"] == "ping -c 2 8.8.8.8" and rec["v_end"] > rec["v_start"]
-    assert not rec["output"].startswith("root@")  # the echoed prompt line is not part of the output
-
-
-def test_interrupt_and_replay_restore_the_exact_state() -> None:
-    s = _session()
-    s.advance(2_000 * MS)  # the learner reads: lab time passes
-    s.next()
-    for line in s.current.commands:
-        _run(s, line)
-    assert s.start("ping 8.8.8.8") is None
-    for _ in range(37):
-        s.advance(50 * MS)
-        assert s.poll() is None
-    assert s.interrupt()
-    result = None
-    while result is None:
-        s.advance(50 * MS)
-        result = s.poll()
-    assert "^C" in s.shell.terminal.text() and "ping statistics" in result.output
-    s.advance(1_234 * MS)
-    s.next()
-    entered = _state(s)
-    s.advance(5_000 * MS)
-    _run(s, "docker service scale test=2")
-    s.next()
-    assert s.back()
-    assert _state(s) == entered  # idle time, the interrupt instant and every id replayed exactly
-
-
-def test_stop_live_ends_a_running_command_before_moving() -> None:
-    s = _session()
-    s.next()
-    assert s.start("ping 8.8.8.8") is None
-    s.advance(1_500 * MS)
-    s.stop_live()
-    assert not s.busy
-    assert s.next()
 
 
 # ---- history ----------------------------------------------------------------------------------

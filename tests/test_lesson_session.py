@@ -16,6 +16,8 @@ from tui.lesson.progress import ENV_HOME, ProgressStore, atomic_write_text, data
 from tui.lesson.session import Session, SessionError, read_journal, transcript_text
 
 FIXTURE = Path(__file__).parent / "fixtures" / "lessons" / "overlay-sample.yaml"
+LIVE_FIXTURE = Path(__file__).parent / "e2e" / "fixtures" / "app-fixture.yaml"
+MS = 1_000_000
 N1, N2 = "ip-10-0-2-197", "ip-10-0-2-253"
 INTRO, CREATE_NET, SERVICE, SCALE, WHICH_IFACE, WATCH, PING, FIREWALL, VNI = range(9)
 
@@ -242,6 +244,102 @@ def test_a_failing_solution_is_reported(lesson: Lesson, tmp_path: Path) -> None:
 # ---- progress ---------------------------------------------------------------------------------
 
 
+# ---- commands that run while time passes ------------------------------------------------------
+
+
+def _live_session() -> Session:
+    return Session(load_lesson(LIVE_FIXTURE, lint=False), "en", 0, wall="virtual")
+
+
+def _run_live(s: Session, line: str) -> Any:
+    result = s.start(line)
+    while result is None:
+        s.advance(50 * MS)
+        result = s.poll()
+    return result
+
+
+def _lab_state(s: Session) -> tuple[Any, ...]:
+    """What the learner could see of the lab: time, terminal, neighbours, devices, containers."""
+    ns = s.lab.hosts[N1].root_ns
+    neigh = sorted((n.dev, n.ip, n.lladdr, n.state, n.confirmed) for n in ns.neigh.entries.values())
+    links = sorted((k.ifindex, k.name, k.operstate, k.mtu, k.mac, tuple((a.addr, a.plen) for a in k.addrs))
+                   for k in ns.links.values())
+    containers = sorted((h.hostname, c.id, c.name, c.state) for h in s.lab.hosts.values()
+                        if getattr(h, "docker", None) is not None for c in h.docker.containers.values())
+    return (s.v, s.shell.terminal.text(), neigh, links, containers)
+
+
+def test_live_commands_are_journaled_like_session_run() -> None:
+    s = _live_session()
+    s.next()
+    result = _run_live(s, "ping -c 2 8.8.8.8")
+    assert result.status == 0 and "2 received" in result.output
+    rec = [r for r in s.records if r["kind"] == "command"][-1]
+    assert rec["line"] == "ping -c 2 8.8.8.8" and rec["v_end"] > rec["v_start"]
+    assert not rec["output"].startswith("root@")  # the echoed prompt line is not part of the output
+    assert_schema(s.records)
+
+
+def test_interrupt_and_replay_restore_the_exact_state() -> None:
+    s = _live_session()
+    s.advance(2_000 * MS)  # the learner reads: lab time passes
+    s.next()
+    for line in s.current.commands:
+        _run_live(s, line)
+    assert s.start("ping 8.8.8.8") is None
+    for _ in range(37):
+        s.advance(50 * MS)
+        assert s.poll() is None
+    assert s.interrupt()
+    result = None
+    while result is None:
+        s.advance(50 * MS)
+        result = s.poll()
+    assert "^C" in s.shell.terminal.text() and "ping statistics" in result.output
+    s.advance(1_234 * MS)
+    s.next()
+    entered = _lab_state(s)
+    s.advance(5_000 * MS)
+    _run_live(s, "docker service scale test=2")
+    s.next()
+    assert s.back()
+    assert _lab_state(s) == entered  # idle time, the interrupt instant and every id replayed exactly
+
+
+def test_stop_live_ends_a_running_command_before_moving() -> None:
+    s = _live_session()
+    s.next()
+    assert s.start("ping 8.8.8.8") is None
+    with pytest.raises(SessionError, match="still running"):
+        s.run("ip a")
+    s.advance(1_500 * MS)
+    s.stop_live()
+    assert not s.busy and s.live_shell is s.shell
+    assert [r for r in s.records if r["kind"] == "command"][-1]["line"] == "ping 8.8.8.8"
+    assert s.next()
+
+
+def test_a_full_capture_ring_still_journals_every_packet(lesson: Lesson, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tui.lesson.session as session_module
+
+    def play() -> tuple[str, Any]:
+        out = io.StringIO()
+        session = Session(lesson, journal=out, wall="virtual")
+        assert session.play_solutions() is None
+        return out.getvalue(), session.views[0][1]
+
+    unbounded, cap = play()
+    assert cap.evicted == 0 and cap.records.maxlen == session_module.CAPTURE_LIMIT
+    monkeypatch.setattr(session_module, "CAPTURE_LIMIT", 6)  # the step's check needs its 6 packets
+    bounded, cap = play()
+    assert cap.evicted > 0 and len(cap.records) == 6
+    assert bounded == unbounded  # the packets pushed out of the ring were journaled before
+
+
+# ---- progress ---------------------------------------------------------------------------------
+
+
 def test_data_dir_honours_overlaylab_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv(ENV_HOME, str(tmp_path / "home"))
     assert data_dir() == tmp_path / "home"
@@ -278,6 +376,68 @@ def test_progress_is_saved_atomically(lesson: Lesson, tmp_path: Path, monkeypatc
     assert fresh.get(lesson.id).summary() == "3/9 steps"  # type: ignore[union-attr]
     assert store.update(session, sid).summary() == "done"
     assert store.find_session("last").id == sid and store.find_session(sid[:8]).path == journal
+
+
+def test_saving_a_session_again_replaces_its_counts(lesson: Lesson, tmp_path: Path) -> None:
+    store = ProgressStore(tmp_path)
+    session = Session(lesson)
+    session.goto(SCALE)
+    session.hint()
+    session.check()
+    attempts = sum(st.attempts for st in session.states)  # going forward checked the steps on the way
+    first = store.update(session, "s1")
+    again = store.update(session, "s1")
+    assert (again.hints_used, again.attempts, again.sessions) == (first.hints_used, first.attempts, ["s1"]) == (
+        1, attempts, ["s1"])
+    assert first.elapsed <= again.elapsed < 2 * first.elapsed + 1
+    session.check()
+    assert store.update(session, "s1").attempts == attempts + 1  # what the session did since is counted, once
+    anonymous = Session(lesson)
+    anonymous.goto(SCALE)
+    assert anonymous.hint() is not None
+    theirs = sum(st.attempts for st in anonymous.states)
+    store.update(anonymous)
+    assert store.update(anonymous).hints_used == 2  # no id: the same session object counts once
+    saved = ProgressStore(tmp_path).get(lesson.id)
+    assert saved is not None and (saved.hints_used, saved.attempts) == (2, attempts + 1 + theirs)
+    assert saved.session_totals["s1"].attempts == attempts + 1
+
+
+def test_two_sessions_add_up(lesson: Lesson, tmp_path: Path) -> None:
+    store = ProgressStore(tmp_path)
+    one, two = Session(lesson), Session(lesson)
+    one.goto(SCALE)
+    assert one.hint() is not None and one.hint() is not None
+    one.check()
+    two.goto(SCALE)
+    assert two.hint() is not None
+    store.update(one, "a")
+    store.update(two, "b")
+    store.update(one, "a")
+    attempts = sum(st.attempts for s in (one, two) for st in s.states)
+    prog = ProgressStore(tmp_path).get(lesson.id)
+    assert prog is not None
+    assert (prog.hints_used, prog.attempts, prog.sessions) == (3, attempts, ["a", "b"])
+    assert prog.elapsed == pytest.approx(sum(t.elapsed for t in prog.session_totals.values()))
+
+
+def test_an_old_progress_file_still_loads_and_keeps_its_counts(lesson: Lesson, tmp_path: Path) -> None:
+    old = {"version": 1, "lessons": {lesson.id: {"steps": 9, "completed": [0, 1], "current": 2, "hints_used": 4,
+                                                 "attempts": 7, "done": False, "elapsed": 60.0,
+                                                 "sessions": ["old"], "updated": "2024-01-01T00:00:00Z"}}}
+    (tmp_path / "progress.json").write_text(json.dumps(old), encoding="utf-8")
+    store = ProgressStore(tmp_path)
+    assert store.load() == []
+    prog = store.get(lesson.id)
+    assert prog is not None and prog.summary() == "2/9 steps" and prog.session_totals == {}
+    session = Session(lesson)
+    session.goto(SCALE)
+    assert session.hint() is not None
+    attempts = sum(st.attempts for st in session.states)
+    store.update(session, "new")
+    prog = store.update(session, "new")
+    assert (prog.hints_used, prog.attempts, prog.sessions) == (5, 7 + attempts, ["old", "new"])
+    assert prog.elapsed >= 60.0
 
 
 def test_corrupt_progress_is_set_aside_with_a_warning(tmp_path: Path) -> None:
@@ -317,7 +477,8 @@ def test_lesson_modules_do_not_import_the_ui() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, tui.lesson.session, tui.lesson.catalog, tui.lesson.progress, tui.lesson.schema\n"
+    code = ("import sys, tui.lesson.session, tui.lesson.live, tui.lesson.catalog, tui.lesson.progress, "
+            "tui.lesson.schema\n"
             "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

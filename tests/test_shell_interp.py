@@ -535,6 +535,25 @@ def test_captures_list_is_there_for_tcpdump() -> None:
     assert sh.captures == []
 
 
+def test_tcpdump_keeps_a_bounded_ring_unless_it_writes_a_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.engine.scenarios import build_scenario
+    from tui.shell.commands import tcpdump
+
+    monkeypatch.setattr(tcpdump, "RECORD_LIMIT", 3)
+    sh = Shell(build_scenario("linux-hosts", seed=0), HOSTS[0])
+    ping = "ping -c 5 -i 0.2 8.8.8.8 >/dev/null\nwait\n"
+    printed = run(sh, "tcpdump -n -i eth0 -c 7 icmp &\n" + ping)
+    cap = sh.captures[-1]
+    assert printed.count(" ICMP echo ") == 7  # every packet printed as it came
+    assert (len(cap.records), cap.evicted) == (3, 4)  # only the newest kept
+    run(sh, "tcpdump -n -i eth0 -c 7 -w /tmp/all.pcap icmp &\n" + ping)
+    assert len(sh.captures[-1].records) == 7 and sh.captures[-1].evicted == 0
+    assert out(sh, "tcpdump -n -r /tmp/all.pcap 2>/dev/null").count(" ICMP echo ") == 7  # -w wrote every one
+    sh.keep_all_captures = True  # the CLI's --pcap: every record of every run
+    run(sh, "tcpdump -n -i eth0 -c 7 icmp &\n" + ping)
+    assert len(sh.captures[-1].records) == 7
+
+
 def test_no_traceback_for_odd_input() -> None:
     sh = make_shell()
     for line in ["\x00", "$((", "${", "`", "'", "\\", "echo \udcff", "((", "}", "{", "!", "&&", "\t", "echo $(( 1 +",

@@ -147,6 +147,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
             _error(f"cannot read script {args.script}: {err.strerror or err}")
             return 2
     shell = Shell(lab)
+    shell.keep_all_captures = args.pcap is not None  # --pcap promises every packet
     if script is not None:
         unsubscribe = shell.terminal.subscribe(_printer(sys.stdout, tty=False))
         try:

@@ -47,6 +47,9 @@ class OverlaylabApp(App[None]):
         import os
 
         from tui.app import settings
+        from tui.app.heap import tune_for_player
+
+        tune_for_player()
 
         saved = settings.load(self.options.home_dir).get("theme")
         if not os.environ.get("TEXTUAL_THEME") and isinstance(saved, str) and saved in self.available_themes:

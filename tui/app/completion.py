@@ -52,6 +52,10 @@ _SERVICE_CMDS = {"ps", "rm", "scale", "update", "inspect", "logs"}
 _NODE_CMDS = {"update", "inspect", "ps", "promote", "demote", "rm"}
 _VALUE_FLAGS = {"--network": "network", "--net": "network", "-i": "iface", "--interface": "iface", "dev": "iface",
                 "--name": "", "--format": "", "-f": "", "--filter": ""}
+# flags whose value is one of a fixed set (docker's bash completion offers the same words)
+_FLAG_CHOICES = {"--availability": ("active", "drain", "pause"), "--role": ("manager", "worker"),
+                 "--mode": ("global", "replicated"), "--endpoint-mode": ("dnsrr", "vip"),
+                 "--driver": ("bridge", "host", "ipvlan", "macvlan", "null", "overlay")}
 
 
 class _FlagsFound(Exception):  # noqa: N818 - a control-flow signal, not an error
@@ -238,6 +242,10 @@ def _complete_docker(shell: Shell, args: list[str], prefix: str) -> list[str]:
     if prefix.startswith("-"):
         return _pick(prefix, docker_flags(group, sub))
     prev = args[-1]
+    if group == "network" and sub == "create" and prev == "-d":
+        prev = "--driver"  # elsewhere -d is --detach and takes no value
+    if prev in _FLAG_CHOICES:
+        return _pick(prefix, _FLAG_CHOICES[prev])
     kind = _VALUE_FLAGS.get(prev)
     if kind == "network":
         return _pick(prefix, network_refs(daemon))

@@ -142,6 +142,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "key.complete": ("Complete / list candidates (console)", "补全 / 列出候选（终端）"),
     "key.packet": ("Packet layers and walk (capture)", "数据包分层与路径（抓包）"),
     "key.unzoom": ("Leave the zoomed pane", "退出放大"),
+    "key.filter": ("Filter packets: a tcpdump expression (capture)", "过滤数据包：tcpdump 表达式（抓包）"),
+    "key.follow": ("Follow the newest / pause (capture)", "跟随最新 / 暂停（抓包）"),
+    "key.copy_line": ("Copy the packet's line (capture)", "复制这个包的那一行（抓包）"),
+    "key.walk": ("Previous / next hop (packet walk)", "上一跳 / 下一跳（数据包路径）"),
+    "key.expand": ("Expand / collapse every layer (packet detail)", "展开 / 折叠所有分层（数据包详情）"),
     "notes.timer": ("step time {t}", "本步用时 {t}"),
     "key.retreat": ("Back (presenter)", "后退（演示）"),
 }

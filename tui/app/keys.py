@@ -68,6 +68,11 @@ OTHER_KEYS: tuple[tuple[str, str], ...] = (
     ("Tab Tab", "key.complete"),
     ("t", "key.neigh"),
     ("Enter", "key.packet"),
+    ("/", "key.filter"),
+    ("f", "key.follow"),
+    ("y", "key.copy_line"),
+    ("← →", "key.walk"),
+    ("e c", "key.expand"),
     ("Esc", "key.unzoom"),
 )
 

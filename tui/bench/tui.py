@@ -225,6 +225,7 @@ async def _flood(seconds: float, held: int, rate: int, presses: int) -> dict[str
     from textual import events
     from textual.app import App, ComposeResult
 
+    from tui.app.heap import settle, tune_for_player
     from tui.app.widgets.capture import CaptureView
     from tui.bench.engine import _echo, build_overlay
     from tui.engine.capture import Capture
@@ -254,9 +255,10 @@ async def _flood(seconds: float, held: int, rate: int, presses: int) -> dict[str
         view.add_records(_prefill_records(held))
         view.attach(cap, "node2 eth0")
         await pilot.pause()
-        # a real session fills the ring over minutes, and its packets end up in the oldest GC
-        # generation; do that now instead of timing the collector's first pass over the prefill
-        gc.collect()
+        # the player's collector policy: its thresholds, and what it does once a lab is built
+        # (a real session fills the ring over minutes; settle() stands for what happened by then)
+        tune_for_player()
+        settle()
         console = app.console
         original = app._display
 
@@ -326,6 +328,7 @@ async def _flood(seconds: float, held: int, rate: int, presses: int) -> dict[str
     gaps.append(t_end - window[-1] if window else seconds)
     elapsed = t_end - t_start
     return {
+        "gaps": gaps,
         "max_gap": max(gaps),
         "p99_gap": sorted(gaps)[int(len(gaps) * 0.99)] if gaps else 0.0,
         "frames": len(window),

@@ -20,6 +20,7 @@ import datetime as _dt
 import json
 import os
 import tempfile
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,8 +72,22 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
         raise
 
 
+class SessionTotals(BaseModel):
+    """What one session adds to a lesson's counters.
+
+    Kept per session id so that saving a session again (the player saves as the
+    learner goes) replaces its earlier contribution instead of adding it twice.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    hints_used: int = Field(default=0, ge=0)
+    attempts: int = Field(default=0, ge=0)
+    elapsed: float = Field(default=0.0, ge=0)
+
+
 class LessonProgress(BaseModel):
-    """How far a learner got in one lesson."""
+    """How far a learner got in one lesson (``hints_used``, ``attempts``, ``elapsed``: over every session)."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -84,6 +99,8 @@ class LessonProgress(BaseModel):
     done: bool = False
     elapsed: float = Field(default=0.0, ge=0)
     sessions: list[str] = Field(default_factory=list)
+    # each session's share of the counters above (files from before it have none: their counts stay as they are)
+    session_totals: dict[str, SessionTotals] = Field(default_factory=dict)
     updated: str = ""
 
     def summary(self, steps: int | None = None) -> str:
@@ -127,6 +144,8 @@ class ProgressStore:
         self.data = ProgressFile()
         self.warnings: list[str] = []
         self._loaded = False
+        # sessions saved without an id: their last contribution, known only to this store
+        self._unnamed: weakref.WeakKeyDictionary[Session, SessionTotals] = weakref.WeakKeyDictionary()
 
     # ---- progress ----------------------------------------------------------------------------
     def load(self) -> list[str]:
@@ -187,21 +206,36 @@ class ProgressStore:
             raise ProgressError(f"cannot write {self.progress_path}: {err.strerror or err}") from None
 
     def update(self, session: Session, session_id: str | None = None) -> LessonProgress:
-        """Merge what ``session`` achieved into the lesson's progress and save it."""
+        """Merge what ``session`` achieved so far into the lesson's progress and save it.
+
+        Idempotent per session: calling it again for the same session (the same
+        ``session_id``, or the same object when there is none) replaces that
+        session's earlier counts rather than adding them again.
+        """
         self._ensure()
         lesson = session.lesson
         prev = self.data.lessons.get(lesson.id) or LessonProgress()
         completed = sorted(set(prev.completed) | set(session.completed))
         steps = len(lesson.steps)
+        mine = SessionTotals(hints_used=sum(s.hints_used for s in session.states),
+                             attempts=sum(s.attempts for s in session.states), elapsed=session.elapsed)
+        totals = dict(prev.session_totals)
+        if session_id:
+            before = totals.get(session_id) or SessionTotals()
+            totals[session_id] = mine
+        else:
+            before = self._unnamed.get(session) or SessionTotals()
+            self._unnamed[session] = mine
         prog = LessonProgress(
             steps=steps,
             completed=[i for i in completed if i < steps],
             current=session.step,
-            hints_used=prev.hints_used + sum(s.hints_used for s in session.states),
-            attempts=prev.attempts + sum(s.attempts for s in session.states),
+            hints_used=max(0, prev.hints_used - before.hints_used + mine.hints_used),
+            attempts=max(0, prev.attempts - before.attempts + mine.attempts),
             done=prev.done or all(i in completed for i in range(steps)),
-            elapsed=prev.elapsed + session.elapsed,
+            elapsed=max(0.0, prev.elapsed - before.elapsed + mine.elapsed),
             sessions=[*prev.sessions, session_id] if session_id and session_id not in prev.sessions else prev.sessions,
+            session_totals=totals,
             updated=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         )
         self.data.lessons[lesson.id] = prog
@@ -252,5 +286,5 @@ class ProgressStore:
         raise ProgressError(f"no session '{ref}' (latest: {found[-1].id})")
 
 
-__all__ = ["ENV_HOME", "LessonProgress", "ProgressError", "ProgressStore", "SessionInfo", "atomic_write_text",
-           "data_dir"]
+__all__ = ["ENV_HOME", "LessonProgress", "ProgressError", "ProgressStore", "SessionInfo", "SessionTotals",
+           "atomic_write_text", "data_dir"]

@@ -25,11 +25,23 @@ per event, schema below) that the exporters and the progress store read::
 are real time in an interactive session and the simulated wall clock in a
 headless one (``wall="virtual"``), so that a headless transcript is the same
 bytes on every run.
+
+Commands can also run while time passes (:meth:`Session.start`, then
+:meth:`Session.advance` and :meth:`Session.poll`, Ctrl-C with
+:meth:`Session.interrupt`): an interactive player lets ``ping`` tick and
+background tasks run as the learner reads. Such a command is journaled like
+one from :meth:`Session.run` when it ends. Every action is stamped with the
+virtual time it happened at (a live command also with when it was
+interrupted and when it ended), so replay lets the same idle time pass and
+interrupts at the same instants: going back restores the exact state, idle
+time included. A headless run lets no time pass between actions, so its
+stamps are never waited for and its journal is unchanged.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import json
 import os
 import time
@@ -39,6 +51,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 from tui.lesson.checks import CheckContext, CheckResult, evaluate_all
+from tui.lesson.live import TICK_EVENT_BUDGET, LiveCommand, advance_clock, run_to
 from tui.lesson.model import (
     BreakStep,
     CaptureStep,
@@ -53,6 +66,11 @@ from tui.lesson.model import (
 if TYPE_CHECKING:
     from tui.engine.lab import Lab
     from tui.shell.interp import Shell
+
+# Records a capture step keeps (newest win). Packets are journaled after every action,
+# so only the checks and the player's capture pane read further back; both need the
+# recent packets, and an unbounded list would grow for as long as a flood runs.
+CAPTURE_LIMIT = 100_000
 
 
 class SessionError(Exception):
@@ -114,6 +132,10 @@ class _Action:
     kind: Literal["enter", "run", "break", "check"]
     host: str = ""
     line: str = ""
+    v: int | None = None  # virtual time it was first done at; replay lets time pass until then
+    live: bool = False  # a run that went on while time passed (start/poll), not to its end at once
+    v_end: int = 0  # live: when it ended
+    interrupts: list[int] = field(default_factory=list)  # live: the virtual time of each Ctrl-C
 
 
 @dataclass
@@ -177,6 +199,7 @@ class Session:
         self._scenario = self._resolve_scenario(base_dir)
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
         self._actions: list[_Action] = []
+        self._live: LiveCommand | None = None
         self._quiet = False
         self._started_mono = time.monotonic()
         self._new_lab()
@@ -279,7 +302,8 @@ class Session:
             return iso(self.lab.clock.wall_ns)
         return iso(time.time_ns())
 
-    def _emit(self, record: dict[str, Any]) -> None:
+    def _emit(self, record: dict[str, Any], *, flush: bool = True) -> None:
+        """Journal one record (``flush=False`` inside a batch: one write to the disk per batch, not per packet)."""
         if self._quiet:
             return
         self.records.append(record)
@@ -290,7 +314,8 @@ class Session:
             self._own_journal = True
         if self._journal_file is not None:
             self._journal_file.write(line + "\n")
-            self._journal_file.flush()
+            if flush:
+                self._journal_file.flush()
         for cb in list(self._listeners):
             cb(record)
 
@@ -363,17 +388,21 @@ class Session:
         self._collect_captures()
         new: list[tuple[int, int, int, Any]] = []
         for ci, cap in enumerate(self._captures):
-            records = cap.records
-            start = min(self._seen[ci], len(records))
-            for k in range(start, len(records)):
-                new.append((records[k].t, ci, k, records[k]))
-            self._seen[ci] = len(records)
+            # _seen counts records ever kept; those a bounded capture evicted since are lost to the journal
+            records, evicted = cap.records, getattr(cap, "evicted", 0)
+            end = evicted + len(records)
+            start = max(min(self._seen[ci], end), evicted)
+            for k, rec in enumerate(itertools.islice(records, start - evicted, None), start):
+                new.append((rec.t, ci, k, rec))
+            self._seen[ci] = end
         if self._quiet:
             return
         new.sort(key=lambda x: (x[0], x[1], x[2]))
         for _t, _ci, _k, rec in new:
             self._emit({"kind": "packet", "v": rec.t, "ts_ns": rec.t_wall, "linktype": 1, "data": rec.data.hex(),
-                        "where": f"{rec.where}:{rec.dev}"})
+                        "where": f"{rec.where}:{rec.dev}"}, flush=False)
+        if new and self._journal_file is not None:
+            self._journal_file.flush()
 
     def _start_capture(self, step: CaptureStep) -> None:
         from tui.engine.bpf import compile_filter
@@ -388,17 +417,23 @@ class Session:
                                                  "start)"))
             return
         filt = compile_filter(step.filter) if step.filter.strip() else None
-        cap = Capture(ns, dev, filt, limit=None)
+        cap = Capture(ns, dev, filt, limit=CAPTURE_LIMIT)
         cap.start()
         self.views.append((self.step, cap))
         self._add_capture(cap)
 
     # ---- actions (what replay re-does) -------------------------------------------------------
     def _do(self, action: _Action) -> Any:
+        if action.v is None:
+            action.v = self.lab.clock.now
+        elif action.v > self.lab.clock.now:
+            run_to(self.lab.clock, action.v)  # replaying: the same idle time passes before the action
         self._actions.append(action)
         step = self.lesson.steps[action.step]
         if action.kind == "enter":
             return self._enter(action.step)
+        if action.kind == "run" and action.live:
+            return self._replay_live(action)
         if action.kind == "run":
             return self._run(action.host, action.line)
         if action.kind == "break":
@@ -429,24 +464,46 @@ class Session:
         if isinstance(step, CaptureStep):
             self._start_capture(step)
 
-    def _run(self, host: str, line: str) -> CommandResult:
+    def _begin(self, host: str, line: str) -> LiveCommand:
         shell = self._shell(host)
-        prompt = shell.prompt
-        start = len(shell.terminal.chunks)
-        v_start = self.lab.clock.now
-        status = shell.run_line(line, echo=True)
-        chunks = shell.terminal.chunks[start:]
-        if chunks and chunks[0].stream == "echo" and chunks[0].text == f"{prompt}{line}\n":
+        return LiveCommand(host, line, shell.prompt, self.lab.clock.now, len(shell.terminal.chunks), shell)
+
+    def _run(self, host: str, line: str) -> CommandResult:
+        cmd = self._begin(host, line)
+        return self._record(cmd, cmd.shell.run_line(line, echo=True))
+
+    def _record(self, cmd: LiveCommand, status: int) -> CommandResult:
+        """Journal a command line that has ended (run at once or live), as the learner saw it."""
+        chunks = cmd.shell.terminal.chunks[cmd.first_chunk:]
+        if chunks and chunks[0].stream == "echo" and chunks[0].text == f"{cmd.prompt}{cmd.line}\n":
             chunks = chunks[1:]
         output = "".join(c.text for c in chunks)
-        result = CommandResult(self.step, host, prompt, line, output, status, v_start, self.lab.clock.now)
+        result = CommandResult(self.step, cmd.host, cmd.prompt, cmd.line, output, status, cmd.v_start,
+                               self.lab.clock.now)
         self.last_output, self.last_status = output, status
-        self._step_lines.append(normalize_command(line))
-        self._emit({"kind": "command", "step": self.step, "host": host, "prompt": prompt, "line": line,
-                    "output": output, "status": status, "v_start": v_start, "v_end": result.v_end,
+        self._step_lines.append(normalize_command(cmd.line))
+        self._emit({"kind": "command", "step": self.step, "host": cmd.host, "prompt": cmd.prompt, "line": cmd.line,
+                    "output": output, "status": status, "v_start": cmd.v_start, "v_end": result.v_end,
                     "wall": self._wall_iso()})
         self._sync_packets()
         return result
+
+    def _replay_live(self, action: _Action) -> CommandResult:
+        """Redo a live command: the same Ctrl-Cs at the same instants, the same end."""
+        cmd = self._begin(action.host, action.line)
+        shell, clock = cmd.shell, self.lab.clock
+        if not shell.start_line(action.line, echo=True):
+            return self._record(cmd, shell.last_status)
+        for when in action.interrupts:
+            run_to(clock, when)
+            if shell.busy:
+                shell.interrupt()
+        run_to(clock, action.v_end)
+        status = shell.poll()
+        if status is None:  # cannot happen with the same seed; end it as the terminal would
+            shell.interrupt()
+            status = shell.finish_line()
+        return self._record(cmd, status)
 
     def _context(self) -> CheckContext:
         self._collect_captures()
@@ -476,16 +533,20 @@ class Session:
     def _replay_to(self, index: int) -> None:
         """Rebuild the lab from the seed and redo every action of the steps before ``index``."""
         keep = [a for a in self._actions if a.step < index]
+        entered = next((a.v for a in self._actions if a.step == index and a.kind == "enter"), None)
         self._actions = []
+        self._live = None  # a command still running goes with the old lab (stop_live journals it first)
         self._new_lab()
         self._quiet = True
         try:
             for action in keep:
                 self._do(action)
+            if entered is not None and entered > self.lab.clock.now:
+                run_to(self.lab.clock, entered)  # the time the learner spent before entering the step
         finally:
             self._quiet = False
         self._collect_captures()
-        self._seen = [len(c.records) for c in self._captures]
+        self._seen = [getattr(c, "evicted", 0) + len(c.records) for c in self._captures]
 
     # ---- navigation --------------------------------------------------------------------------
     def goto(self, index: int) -> None:
@@ -528,10 +589,79 @@ class Session:
 
     # ---- the learner's actions ---------------------------------------------------------------
     def run(self, command: str, host: str | None = None) -> CommandResult:
-        """Run a command line in the learner's shell on ``host`` (default: the current host)."""
+        """Run a command line in the learner's shell on ``host`` (default: the current host) to its end."""
+        self._not_busy()
         host = self._check_host(host or self.host)
         self.host = host
         return self._do(_Action(self.step, "run", host, command))  # type: ignore[no-any-return]
+
+    # ---- commands that run while time passes ---------------------------------------------------
+    def advance(self, dt: int, budget: int = TICK_EVENT_BUDGET) -> bool:
+        """Let ``dt`` virtual nanoseconds pass (a player's clock tick); False if ``budget`` events cut it short."""
+        return advance_clock(self.lab.clock, dt, budget)
+
+    @property
+    def busy(self) -> bool:
+        """A command started with :meth:`start` is still running."""
+        return self._live is not None
+
+    @property
+    def live_shell(self) -> Shell:
+        """The shell the running command was typed into (else the current one): what a console shows."""
+        return self._live.shell if self._live is not None else self.shell
+
+    def _not_busy(self) -> None:
+        if self._live is not None:
+            raise SessionError(f"'{self._live.line}' is still running (poll, interrupt or stop_live first)")
+
+    def start(self, line: str, host: str | None = None) -> CommandResult | None:
+        """Type ``line`` at the prompt: its result if it ended at once, else None (then advance and poll)."""
+        self._not_busy()
+        host = self._check_host(host or self.host)
+        self.host = host
+        cmd = self._begin(host, line)
+        self._live = cmd
+        if cmd.shell.start_line(line, echo=True):
+            return None
+        return self._finish_live(cmd.shell.last_status)
+
+    def poll(self) -> CommandResult | None:
+        """The result once the running command has ended (call after :meth:`advance`), else None."""
+        if self._live is None:
+            return None
+        status = self._live.shell.poll()
+        return None if status is None else self._finish_live(status)
+
+    def interrupt(self) -> bool:
+        """Ctrl-C: signal the running command (False when nothing runs); replay repeats it at this instant."""
+        if self._live is None:
+            return False
+        self._live.interrupts.append(self.lab.clock.now)
+        return bool(self._live.shell.interrupt())
+
+    def stop_live(self) -> None:
+        """End a running command (Ctrl-C, then harder) so it is journaled before the lab changes under it."""
+        if self._live is None:
+            return
+        shell = self._live.shell
+        for _ in range(4):
+            if not shell.busy:
+                break
+            self.interrupt()
+            self.advance(10_000_000)
+        status = shell.poll()
+        if status is None:
+            status = shell.finish_line()
+        self._finish_live(status)
+
+    def _finish_live(self, status: int) -> CommandResult:
+        cmd = self._live
+        assert cmd is not None
+        self._live = None
+        # it already ran: journal it, and keep what replay needs to redo it the same way
+        self._actions.append(_Action(self.step, "run", cmd.host, cmd.line, v=cmd.v_start, live=True,
+                                     v_end=self.lab.clock.now, interrupts=list(cmd.interrupts)))
+        return self._record(cmd, status)
 
     def check(self) -> CheckResult:
         """Judge the current step on the lab now (and record the result)."""
@@ -663,7 +793,7 @@ class Session:
 
         The failing step's message is kept in :attr:`failure` as ``(index, message)``.
         """
-        if self.step != 0 or self._actions != [_Action(0, "enter")]:
+        if self.step != 0 or [(a.step, a.kind) for a in self._actions] != [(0, "enter")]:
             self.goto(0)
         self.failure = None
         while True:
@@ -737,5 +867,5 @@ def transcript_text(records: list[dict[str, Any]]) -> str:
     return "".join(out)
 
 
-__all__ = ["CommandResult", "QuizResult", "Session", "SessionError", "StepState", "build_lab", "iso",
+__all__ = ["CAPTURE_LIMIT", "CommandResult", "QuizResult", "Session", "SessionError", "StepState", "build_lab", "iso",
            "read_journal", "transcript_text"]

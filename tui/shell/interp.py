@@ -314,6 +314,7 @@ class Shell:
         self.loop_tick = MS  # virtual time a loop iteration that did nothing else costs
         self.exited = False
         self.captures: list[Capture] = []
+        self.keep_all_captures = False  # tcpdump keeps every record, not a bounded ring (the CLI's --pcap)
         self.history: list[str] = []
         self.host_resolvers: list[Callable[[str], Sandbox | None]] = []
         self.frames: list[ShellState] = [self._new_state(host, interactive=True)]

@@ -1,7 +1,7 @@
 """The main screen: a lesson, a console on the lab, and live views of the lab's state.
 
 Data flows one way. The learner types; the line goes to the session
-(:class:`~tui.app.live.PlayerSession`), which runs it in the simulated
+(:class:`~tui.lesson.session.Session`), which runs it in the simulated
 shell. A 50 ms timer moves the lab's clock (virtual time passes like wall
 time, so ``ping`` ticks and background tasks keep running), collects what the
 terminal printed since the last tick and hands it to the console in one
@@ -38,9 +38,9 @@ from tui.app.widgets.status_bar import StatusBar, lab_clock
 
 if TYPE_CHECKING:
     from tui.app.lab_view import Place
-    from tui.app.live import PlayerSession
     from tui.app.widgets.console import ConsolePane
     from tui.app.widgets.lesson import LessonPane
+    from tui.lesson.session import Session
 
 NS = 1_000_000_000
 PANES = ("lesson", "console", "nodes", "ifaces", "capture", "routes", "notes")
@@ -52,6 +52,8 @@ NARROW_WIDTH = 120
 NARROW_HEIGHT = 32
 STATE_EVERY = 4  # ticks between two reads of the engine state into the panes
 INSTANT_LIMIT = 10 * NS  # time_scale 0: how long a typed command may run before it is interrupted
+TICK_WALL_BUDGET = 0.012  # seconds of engine work per tick at most: the rest of a frame is the screen's
+TICK_SLICE_EVENTS = 2_000  # engine events between two looks at that budget
 
 
 class SessionStarted(Message):
@@ -66,10 +68,9 @@ class SessionStarted(Message):
 class Loaded:
     """What the loading worker hands to the screen."""
 
-    session: PlayerSession
+    session: Session
     store: Any
     session_id: str
-    baseline: Any
     history: list[str]
 
 
@@ -84,11 +85,11 @@ class MainScreen(Screen[None]):
         self.options = options
         self.lang = options.lang
         self.presenter = options.presenter
-        self.session: PlayerSession | None = None
+        self.session: Session | None = None
         self.store: Any = None
         self.session_id = ""
-        self._baseline: Any = None
         self.place: Place | None = None
+        self._tables_place: Place | None = None  # the place the Interfaces and Routes columns were sized for
         self.active_tab = "notes" if options.presenter else "lesson"
         self._lab: Any = None
         self._bound_shell: Any = None
@@ -151,6 +152,8 @@ class MainScreen(Screen[None]):
         self._apply_mode()
         if not self.presenter:
             self.console.input.focus()
+        else:
+            self.refresh_bindings()  # nothing takes focus: tell the footer (mounted after the first frame) to fill
         if not load:
             return
         if self.options.lesson is None:
@@ -233,10 +236,10 @@ class MainScreen(Screen[None]):
     def _load(self) -> Loaded:
         """In a worker thread: find and parse the lesson, build its lab, restore progress."""
         from tui.app.history import HistoryFile
-        from tui.app.live import PlayerSession
         from tui.lesson.catalog import find_lesson
         from tui.lesson.loader import load_lesson
         from tui.lesson.progress import ProgressStore
+        from tui.lesson.session import Session
 
         opts = self.options
         assert opts.lesson is not None
@@ -245,10 +248,9 @@ class MainScreen(Screen[None]):
         store = ProgressStore(opts.home_dir)
         store.load()
         baseline = store.get(lesson.id)
-        baseline = baseline.model_copy(deep=True) if baseline is not None else None
         session_id, journal = store.new_session(lesson.id)
         lang = opts.lang if opts.lang in lesson.languages else "en"
-        session = PlayerSession(lesson, lang, opts.seed, journal)
+        session = Session(lesson, lang, opts.seed, journal)
         target = None
         if opts.step is not None:
             target = max(0, min(len(lesson.steps) - 1, opts.step - 1))
@@ -261,7 +263,7 @@ class MainScreen(Screen[None]):
         import tui.app.lab_view  # noqa: F401
 
         history = HistoryFile(opts.home_dir / "history")
-        return Loaded(session, store, session_id, baseline, history.load())
+        return Loaded(session, store, session_id, history.load())
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
@@ -283,7 +285,6 @@ class MainScreen(Screen[None]):
         self.session = loaded.session
         self.store = loaded.store
         self.session_id = loaded.session_id
-        self._baseline = loaded.baseline
         self._history_file = HistoryFile(self.options.home_dir / "history")
         self.lang = loaded.session.lang
         console = self.console
@@ -307,7 +308,7 @@ class MainScreen(Screen[None]):
         self._last_tick = now
         scale = self.options.time_scale
         if scale > 0:
-            session.advance(int(wall * NS * scale))
+            self._advance(int(wall * NS * scale))
         if session.busy:
             result = self._run_instantly() if scale <= 0 else session.poll()
             if result is not None:
@@ -318,6 +319,22 @@ class MainScreen(Screen[None]):
         self._ticks += 1
         if self._state_dirty or self._ticks % STATE_EVERY == 0:
             self._refresh_state()
+
+    def _advance(self, dt: int) -> None:
+        """Let ``dt`` virtual ns pass, in slices, stopping for this tick once its share of real time is used.
+
+        A flood or a big scale-up can make the engine slower than real time; then
+        virtual time lags behind the wall clock instead of the screen freezing (what
+        happens in virtual time is the same either way, only later).
+        """
+        session = self.session
+        assert session is not None
+        clock = session.lab.clock
+        end = clock.now + dt
+        deadline = time.perf_counter() + TICK_WALL_BUDGET
+        while not session.advance(end - clock.now, budget=TICK_SLICE_EVENTS):
+            if time.perf_counter() >= deadline:
+                return
 
     def _run_instantly(self) -> Any:
         """time_scale 0: drive the running command to its end now (interrupting it after a while); its result."""
@@ -379,6 +396,9 @@ class MainScreen(Screen[None]):
         assert session is not None
         if session.shell is not self._bound_shell:
             self._bind_shell(session.shell, full=False)
+        if not line.strip():  # Enter on an empty line: a fresh prompt, as bash gives; no command for the journal
+            self.console.output.feed([(f"{session.shell.prompt}{line}\n", "echo")])
+            return
         result = session.start(line)
         self._flush_console()
         if result is not None:
@@ -448,6 +468,10 @@ class MainScreen(Screen[None]):
         if self.pane("nodes").display:
             nodes.show(lab_view.nodes(lab))
         place = self.place
+        if place != self._tables_place:  # another namespace: columns sized for its own names and addresses
+            self._tables_place = place
+            self.content("ifaces").reset_columns()
+            self.content("routes").reset_columns()
         ns = lab_view.namespace_of(lab, place) if place is not None else None
         where = lab_view.describe(lab, place) if place is not None else ""
         ifaces = self.content("ifaces")
@@ -505,6 +529,9 @@ class MainScreen(Screen[None]):
             self.content("nodes").reset()
             self.content("capture").reset()
             self._bind_shell(session.shell, full=True)
+            from tui.app.heap import settle
+
+            self.call_after_refresh(settle)  # a new lab: one full collection once it is on screen, then freeze
         elif session.shell is not self._bound_shell:
             self._bind_shell(session.shell, full=True)
         self.console.set_busy(session.busy)
@@ -548,7 +575,15 @@ class MainScreen(Screen[None]):
         self._flush_console()
         before_lab = session.lab
         if move == "next":
-            moved = session.next()
+            if (not session.states[session.step].completed and session.current.kind in ("run", "task", "break")
+                    and session.step + 1 < len(session.lesson.steps)):
+                # skipping an unfinished step: from the step's start its solution is played (the console shows
+                # it), so the next step finds the lab it expects
+                session.goto(session.step)
+                session.goto(session.step + 1)
+                moved = True
+            else:
+                moved = session.next()
             if not moved:
                 self.lesson_pane.show_check(None, t(self.lang, "lesson.done" if all(
                     s.completed for s in session.states) else "lesson.last_step"))
@@ -866,15 +901,8 @@ class MainScreen(Screen[None]):
         session, store = self.session, self.store
         if session is None or store is None:
             return
-        lid = session.lesson.id
-        # ProgressStore.update merges a whole session into the saved record; start from the record as it was
-        # before this session each time, so that saving often does not count this session twice.
-        if self._baseline is None:
-            store.data.lessons.pop(lid, None)
-        else:
-            store.data.lessons[lid] = self._baseline.model_copy(deep=True)
         try:
-            store.update(session, self.session_id)
+            store.update(session, self.session_id)  # idempotent per session id: saving often counts it once
         except Exception as err:  # a read-only disk must not stop the lesson
             self.notify(str(err), severity="warning", markup=False)
 

@@ -42,6 +42,7 @@ class LessonCard:
     complete: bool
     started: bool
     error: str = ""
+    updated: str = ""  # when the learner last worked on it (ISO 8601, UTC)
 
 
 def read_cards(options: PlayOptions, lang: str) -> list[LessonCard]:
@@ -73,6 +74,7 @@ def read_cards(options: PlayOptions, lang: str) -> list[LessonCard]:
             current=prog.current if prog else 0,
             complete=bool(prog and prog.done),
             started=bool(prog and (prog.sessions or prog.completed)),
+            updated=(prog.updated or "") if prog else "",
         ))
     return cards
 
@@ -103,7 +105,8 @@ class PickerScreen(Screen[None]):
     """Choose a lesson (Enter opens it where you left off)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1,question_mark", "app.help", "Help", show=False),
+        Binding("enter", "open", "Open", key_display="⏎", priority=True),
+        Binding("f1,question_mark", "app.help", "Help", key_display="F1"),
     ]
 
     DEFAULT_CSS = """
@@ -136,6 +139,17 @@ class PickerScreen(Screen[None]):
         self.options = options
         self.lang = options.lang
         self.cards: list[LessonCard] = []
+        self._translate_bindings()
+
+    def _translate_bindings(self) -> None:
+        """The footer speaks the learner's language."""
+        from dataclasses import replace
+
+        words = {"open": "picker.open", "app.help": "key.help"}
+        table = self._bindings.key_to_bindings
+        for key, bindings in table.items():
+            table[key] = [replace(b, description=t(self.lang, words[b.action])) if b.action in words else b
+                          for b in bindings]
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -180,7 +194,7 @@ class PickerScreen(Screen[None]):
         if cards:
             # resume: the lesson worked on most recently and not finished, else the first
             started = [i for i, c in enumerate(cards) if c.started and not c.complete]
-            lst.highlighted = started[0] if started else 0
+            lst.highlighted = max(started, key=lambda i: cards[i].updated) if started else 0
             self._show_detail(cards[lst.highlighted or 0])
 
     def _show_detail(self, card: LessonCard) -> None:
@@ -211,6 +225,12 @@ class PickerScreen(Screen[None]):
         if not card.error:
             self.post_message(self.Open(card.ref))
 
+    def action_open(self) -> None:
+        """Enter: open the highlighted lesson (the list handles Enter itself while it has focus)."""
+        lst = self.query_one("#picker-list", OptionList)
+        if lst.highlighted is not None:
+            lst.action_select()
+
     def current_ref(self) -> str | None:
         lst = self.query_one("#picker-list", OptionList)
         if lst.highlighted is None or not self.cards:
@@ -219,6 +239,7 @@ class PickerScreen(Screen[None]):
 
     async def set_lang(self, lang: str) -> None:
         self.lang = lang
+        self._translate_bindings()
         await self.recompose()
         self.on_mount()
 

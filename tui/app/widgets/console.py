@@ -103,6 +103,12 @@ class ConsolePane(Vertical):
         self.input.value = ""
         self.post_message(self.CommandEntered(line))
 
+    def on_prompt_input_pasted_lines(self, event: PromptInput.PastedLines) -> None:
+        event.stop()
+        for line in event.lines:
+            self.input.add_history(line)
+            self.post_message(self.CommandEntered(line))
+
     def on_prompt_input_interrupt(self, event: PromptInput.Interrupt) -> None:
         event.stop()
         self.post_message(self.InterruptRequested(event.line))

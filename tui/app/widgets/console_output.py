@@ -102,13 +102,16 @@ class ConsoleOutput(ScrollView, can_focus=True):
         self.virtual_size = Size(self._content_width(), count)
         self._laid_out = self.buffer.changes
         if at_end:
-            self.scroll_to(y=max(0, count - self.scrollable_content_region.height), animate=False, immediate=True)
+            # forced: right after a big batch (a whole transcript after a step change) the scrollbar is not
+            # shown yet, and Textual ignores scrolling an axis without one
+            self.scroll_to(y=max(0, count - self.scrollable_content_region.height), animate=False, immediate=True,
+                           force=True)
             self.call_after_refresh(self._stick_to_end)
         self.refresh()
 
     def _stick_to_end(self) -> None:
         if self._follow:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
 
     def on_resize(self) -> None:
         self._relayout()

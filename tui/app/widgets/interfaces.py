@@ -57,6 +57,10 @@ class InterfacesPane(Vertical):
 
     def set_lang(self, lang: str) -> None:
         self.lang = lang
+        self.reset_columns()
+
+    def reset_columns(self) -> None:
+        """Empty the table and size its columns afresh (DataTable columns only ever grow)."""
         self.table.clear(columns=True)
         self._shown.clear()
         self._add_columns()

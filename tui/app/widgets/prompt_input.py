@@ -3,7 +3,8 @@
 Textual's Input has no history and gives Tab to focus changes; a learner at a
 prompt expects bash: Up/Down walk the history (the line being typed is kept),
 Tab completes (a second Tab lists the candidates), Ctrl-C stops the running
-command or abandons the line, Ctrl-L clears the screen. The keys are bound on
+command or abandons the line, Ctrl-L clears the screen, and a paste of several
+lines runs them one after the other (Input alone keeps the first). The keys are bound on
 the widget so they win over the app's while the learner types.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input
@@ -52,6 +54,13 @@ class PromptInput(Input):
 
     class ClearScreen(Message):
         """Ctrl-L: clear the scrollback."""
+
+    class PastedLines(Message):
+        """Several lines pasted at once: each complete line runs, as in a terminal."""
+
+        def __init__(self, lines: list[str]) -> None:
+            super().__init__()
+            self.lines = lines
 
     class Candidates(Message):
         """A second Tab on an ambiguous word: show what it could become."""
@@ -131,6 +140,26 @@ class PromptInput(Input):
             else:
                 self._last_tab = before
                 self.app.bell()
+
+    # ---- paste -------------------------------------------------------------------------------
+    def _on_paste(self, event: events.Paste) -> None:
+        """Text with line breaks runs line by line, as a terminal does; the last, unfinished line stays.
+
+        (Textual's Input keeps only the first line of a paste: the other commands would be lost.)
+        """
+        text = event.text.replace("\r\n", "\n").replace("\r", "\n")
+        if "\n" not in text:
+            super()._on_paste(event)
+            return
+        event.stop()
+        event.prevent_default()
+        *complete, rest = text.split("\n")
+        start, end = sorted(self.selection)
+        complete[0] = self.value[:start] + complete[0] + self.value[end:]  # the first one joins the line typed so far
+        self.value = rest
+        self.cursor_position = len(rest)
+        self._hist_pos = None
+        self.post_message(self.PastedLines(complete))
 
     # ---- control keys ------------------------------------------------------------------------
     def action_interrupt(self) -> None:

@@ -25,7 +25,7 @@ class QuizView(Vertical):
     QuizView {
         height: auto;
         padding: 0 1;
-        & > Button { width: 1fr; margin: 0 0 0 0; content-align-horizontal: left; }
+        & > Button { width: 1fr; margin: 0 0 0 0; content-align-horizontal: left; text-align: left; }
         & > Checkbox { width: 1fr; background: $surface; border: none; padding: 0; }
         & > Input { margin: 0; }
         & > #quiz-feedback { height: auto; margin: 1 0 0 0; }

@@ -72,6 +72,10 @@ class RoutesPane(Vertical):
 
     def set_lang(self, lang: str) -> None:
         self.lang = lang
+        self.reset_columns()
+
+    def reset_columns(self) -> None:
+        """Empty both tables and size their columns afresh (DataTable columns only ever grow)."""
         for table in self.query(DataTable):
             table.clear(columns=True)
         self._routes.clear()

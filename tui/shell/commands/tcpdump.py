@@ -22,6 +22,12 @@ LINK_NAMES = {
     LINKTYPE_LINUX_SLL: "LINUX_SLL (Linux cooked v1)",
     LINKTYPE_LINUX_SLL2: "LINUX_SLL2 (Linux cooked v2)",
 }
+# Records a tcpdump run keeps when it writes no file (``-w`` keeps every one: the pcap is
+# written at the end). Printed lines are made as packets arrive, so the records only
+# serve readers that come later: the player's capture pane (a ring of the same size,
+# backfilled when it attaches), the lesson checks and the session journal (which takes
+# a command's packets when it ends). A flood left running must not grow without end.
+RECORD_LIMIT = 100_000
 OPT_ARG = set("cirwsCFGWEMTVyBjJmQz")
 OPT_FLAG = set("nNeqvlStxXAKpDdhLuU#IUO")
 
@@ -219,7 +225,8 @@ def tcpdump_cmd(ctx: Ctx) -> Generator[Any, Any, int]:
                 else "tcpdump: verbose output suppressed, use -v[v]... for full protocol decode\n")
         ctx.err(listening)
     printer = _printer(ctx, opts) if opts.write is None else None
-    cap = Capture(ns, None if any_dev else iface, filt, snaplen=opts.snaplen, limit=None)
+    keep_all = opts.write is not None or getattr(ctx.shell, "keep_all_captures", False)
+    cap = Capture(ns, None if any_dev else iface, filt, snaplen=opts.snaplen, limit=None if keep_all else RECORD_LIMIT)
     cap.linktype_hint = linktype  # type: ignore[attr-defined]
     session = getattr(ctx.shell, "captures", None)
     if session is not None:
@@ -254,7 +261,7 @@ def tcpdump_cmd(ctx: Ctx) -> Generator[Any, Any, int]:
         cap.stop()
         cap.listeners.clear()
     # keep only what was actually "captured" (-c stops after N)
-    while len(cap.records) > written:
+    while cap.records and cap.evicted + len(cap.records) > written:
         cap.records.pop()
     if opts.write is not None:
         write_records(ctx, opts.write, cap.records, linktype, opts.snaplen)
