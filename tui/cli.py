@@ -98,6 +98,9 @@ def cmd_play(args: argparse.Namespace) -> int:
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         _error("the player needs a terminal; use `overlaylab run LESSON` for a transcript")
         return 2
+    from tui.app.pacing import set_frame_rate
+
+    set_frame_rate()  # before Textual is imported
     from tui.app.app import create_app
 
     app = create_app(args.lesson, lang=args.lang or _default_lang(), presenter=bool(args.presenter),

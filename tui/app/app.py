@@ -47,14 +47,19 @@ class OverlaylabApp(App[None]):
         import os
 
         from tui.app import settings
-        from tui.app.heap import tune_for_player
+        from tui.app.pacing import install
 
-        tune_for_player()
+        self._restore_gc = install(self)
 
         saved = settings.load(self.options.home_dir).get("theme")
         if not os.environ.get("TEXTUAL_THEME") and isinstance(saved, str) and saved in self.available_themes:
             self.theme = saved
         self._theme_ready = True
+
+    def on_unmount(self) -> None:
+        restore = getattr(self, "_restore_gc", None)
+        if restore is not None:
+            restore()
 
     def watch_theme(self, theme: str) -> None:
         if getattr(self, "_theme_ready", False):

@@ -529,7 +529,7 @@ class MainScreen(Screen[None]):
             self.content("nodes").reset()
             self.content("capture").reset()
             self._bind_shell(session.shell, full=True)
-            from tui.app.heap import settle
+            from tui.app.pacing import settle
 
             self.call_after_refresh(settle)  # a new lab: one full collection once it is on screen, then freeze
         elif session.shell is not self._bound_shell:

@@ -10,10 +10,12 @@ Why it is built this way (see ../shared/STYLE.md, "Streaming views that stay fas
   when a row is drawn, and kept in LRU caches (text per packet, strip per row).
   TCP is the exception: tcpdump prints relative sequence numbers that depend on
   the packets before, so TCP packets are formatted once, in arrival order.
-* Packets arrive in batches (:meth:`CaptureView.add_records`, or a ~30 ms drain
+* Packets arrive in batches (:meth:`CaptureView.add_records`, or a 20 ms drain
   timer for captures joined with :meth:`CaptureView.attach`); a batch costs one
-  refresh, never one per packet. ~30 ms rather than 50: during a flood a frame
-  comes only with a batch, and the frame-to-frame budget is 50 ms.
+  refresh, never one per packet. 20 ms rather than 50: during a flood a frame
+  comes only with a batch, the screen's own update timer adds up to a 60th of a
+  second, and the frame-to-frame budget is 50 ms (measured: 30 ms batches gave
+  gaps of 50-55 ms, 20 ms ones 41-44 ms; ``python -m tui.bench tui``).
 * Like ``tail -f``/Toolong, the view follows the end; scrolling up or moving the
   cursor pauses it, and while paused new packets only bump a counter shown in
   the status row.
@@ -55,7 +57,7 @@ if TYPE_CHECKING:
 __all__ = ["CaptureView", "printable", "word", "WORDS", "DEFAULT_CAPACITY"]
 
 DEFAULT_CAPACITY = 100_000
-DRAIN_INTERVAL = 1 / 30  # seconds between batches taken from attached captures
+DRAIN_INTERVAL = 1 / 50  # seconds between batches taken from attached captures
 _REBUILD_CHUNK = 8_000  # packets re-filtered per event-loop turn (~15 ms)
 # Rows drawn and kept: a few screens' worth. Each Strip is ~9 objects the garbage collector
 # tracks, and during a flood every frame draws new rows, so a bigger cache only makes
@@ -339,7 +341,7 @@ class CaptureView(ScrollView, can_focus=True):
     API for the app:
 
     * :meth:`attach` a :class:`~tui.engine.capture.Capture` with a label; by default
-      the view subscribes to it and drains what it captured every ~30 ms.
+      the view subscribes to it and drains what it captured every 20 ms.
     * :meth:`add_records` for records the app collects itself (one call per batch).
     * :class:`CaptureView.Selected` is posted when a packet is chosen (Enter or a
       double click), :class:`CaptureView.Highlighted` when the cursor moves.
