@@ -221,3 +221,61 @@ def test_u32_and_policy_rules_match_real_iptables_legacy() -> None:
         assert ours == real
     finally:
         sh("ip", "netns", "del", ns, check=False)
+
+
+# --- iputils ping: flood mode and short intervals, against the real ping in namespaces -----------------
+
+PING_SCRIPT = """\
+ping -f -c 50 10.0.2.253
+ping -f -q -c 20 10.0.2.253
+ping -c 3 -i 0 10.0.2.253
+ping -c 3 -i 0.01 10.0.2.253
+ping -f -c 3 -i 0.2 10.0.2.253
+ping -c 1 -i 0.5x 10.0.2.253
+ssh ip-10-0-2-253 sysctl -w net.ipv4.icmp_echo_ignore_all=1
+ping -f -c 5 -W 1 10.0.2.253
+ping -c 2 -W 1 10.0.2.253
+"""
+PING_MASKS = [
+    (re.compile(r"time \d+ms"), "time <t>ms"),
+    (re.compile(r"= [\d.]+/[\d.]+/[\d.]+/[\d.]+ ms"), "= <rtts> ms"),
+    (re.compile(r"ipg/ewma [\d.]+/[\d.]+ ms"), "ipg/ewma <ipg>/<ewma> ms"),
+    (re.compile(r"time=[\d.]+ ms"), "time=<rtt> ms"),
+]
+
+
+def _flood_runs(text: str) -> list[tuple[str, int]]:
+    """The dots and backspaces as (token, repeat) runs: `.` sent, `\\b \\b` answered, `E` error."""
+    runs: list[tuple[str, int]] = []
+    for tok in re.findall(r"\x08 \x08|\x08E|\.|E", text):
+        if runs and runs[-1][0] == tok:
+            runs[-1] = (tok, runs[-1][1] + 1)
+        else:
+            runs.append((tok, 1))
+    return runs
+
+
+def _ping_shape(text: str) -> list[str]:
+    out = []
+    for line in text.splitlines():
+        if "\x08" in line or (line and set(line) <= {".", "E"}):
+            line = repr(_flood_runs(line))
+        for rx, rep in PING_MASKS:
+            line = rx.sub(rep, line)
+        out.append(line)
+    return out
+
+
+@pytest.mark.skipif(not available(), reason="needs root, iproute2, tcpdump and network namespaces")
+def test_flood_ping_matches_real_iputils() -> None:
+    """The bytes `ping -f` writes (one `.` per request, `\\b \\b` per reply) and the statistics with their
+    `ipg/ewma` part, in the simulator and from Debian's iputils over a real veth pair."""
+    with RealLab() as real:
+        real_steps = real.run_script(PING_SCRIPT)
+    ours = sim_steps(PING_SCRIPT)
+    assert [(s.host, s.command) for s in ours] == [(s.host, s.command) for s in real_steps]
+    assert ours[0].output.splitlines()[1].count(".") == 50
+    for mine, theirs in zip(ours, real_steps, strict=True):
+        assert _ping_shape(mine.output) == _ping_shape(theirs.output), mine.command
+    # a veth answers before the next request goes: every dot is erased at once, in both
+    assert _flood_runs(ours[0].output.splitlines()[1]) == [(".", 1), ("\x08 \x08", 1)] * 50
