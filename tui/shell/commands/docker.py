@@ -473,7 +473,8 @@ def _container_runner(d: Daemon, c: Any, argv: list[str]) -> Any:
         except Interrupted as intr:
             sh.interrupt(intr.signal)
             return 128 + intr.signal
-        return sh.last_status
+        status = sh.poll()  # ends the foreground job: its exit status becomes the shell's
+        return sh.last_status if status is None else status
 
     proc = Process(lab.clock, body(), pid=1, name=line)
     proc.start(now=False)
