@@ -533,6 +533,59 @@ async def test_reply_walk_marks_the_transmit_capture_point() -> None:
         assert walk.hops[walk.captured_at - 1].action == "encap"
 
 
+class PacketApp(App[None]):
+    """Detail and walk of one record side by side, as the packet screen shows them."""
+
+    def __init__(self, record: CaptureRecord, lang: str = "en") -> None:
+        super().__init__()
+        self.record = record
+        self.lang = lang
+
+    def compose(self) -> ComposeResult:
+        yield PacketDetail(self.record, "node2 eth0", lang=self.lang)
+        yield PacketWalk(self.record, lang=self.lang)
+
+
+@pytest.mark.parametrize("outgoing", [False, True], ids=["received-request", "sent-reply"])
+async def test_detail_journey_and_walk_name_the_same_hop(outgoing: bool) -> None:
+    """The journey line and the walk's capture mark agree, counting hops from 1, on a real engine trace."""
+    import re
+
+    records = overlay_ping()
+    record = next(r for r in records if r.outgoing == outgoing and len(r.data) > 100)
+    app = PacketApp(record)
+    async with app.run_test(size=(160, 60)) as pilot:
+        await pilot.pause()
+        walk = app.query_one(PacketWalk)
+        journey = next(text for _d, text in app.query_one(PacketDetail).tree_labels() if text.startswith("Journey"))
+        m = re.fullmatch(r"Journey: captured at hop (\d+) of (\d+) recorded so far", journey)
+        assert m is not None, journey
+        shown, total = int(m[1]), int(m[2])
+        assert total == len(walk.hops) and shown == walk.captured_at + 1
+        hop = walk.hops[shown - 1]  # the hop the detail names is on the captured interface
+        assert (hop.where, hop.dev) == (record.where, record.dev)
+        assert hop.action == ("tx" if outgoing else "deliver")
+        # the trace_pos the tap recorded is one less than the 1-based number for a receive tap
+        assert shown == record.trace_pos + (0 if outgoing else 1)
+        rows = [str(o.prompt) for o in app.query_one(OptionList).options]
+        marked = [r for r in rows if "◉ captured here" in r]
+        assert len(marked) == 1 and marked[0].split()[0] == str(shown)
+        assert walk.card_text().plain.startswith(f"Hop {shown} of {total}")
+    app = PacketApp(record, lang="zh")
+    async with app.run_test(size=(160, 60)) as pilot:
+        await pilot.pause()
+        labels = [text for _d, text in app.query_one(PacketDetail).tree_labels()]
+        assert f"旅程：在目前记录的 {total} 跳中的第 {shown} 跳被抓到" in labels
+
+
+async def test_detail_journey_without_hops() -> None:
+    app = DetailApp(rec(icmp_frame(1)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        labels = [text for _d, text in app.query_one(PacketDetail).tree_labels()]
+        assert "Journey: no hops recorded" in labels
+
+
 # --------------------------------------------------------------------------- hostile input
 
 

@@ -236,6 +236,41 @@ async def test_next_twice_skips_an_unfinished_step(tmp_path: Path) -> None:
         assert screen.session.step == 3
 
 
+async def test_steps_passed_over_show_as_skipped_and_do_not_count(tmp_path: Path) -> None:
+    from tui.app.i18n import t
+
+    def labels(screen: Any) -> list[str]:
+        steps = screen.lesson_pane.query_one("#lesson-steps")
+        return [str(steps.get_option_at_index(i).prompt) for i in range(steps.option_count)]
+
+    app = make_app(tmp_path, lang="zh")
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("f4")  # read the explain step: the learner's own
+        await pilot.pause()
+        screen.goto(3)  # jump over the run step and the task step: their solutions are played
+        await pilot.pause()
+        session = screen.session
+        assert session.step == 3 and session.completed == [0] and session.skipped == [1, 2]
+        rows = labels(screen)
+        skipped = t("zh", "steps.skipped")
+        assert rows[0].startswith("✓ 1.") and skipped not in rows[0]
+        assert rows[1].startswith("↷ 2.") and rows[1].endswith(skipped)
+        assert rows[2].startswith("↷ 3.") and rows[3].startswith("▶ 4.")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    prog = json.loads((tmp_path / "home" / "progress.json").read_text())["lessons"]["app-fixture"]
+    assert prog["completed"] == [0] and prog["current"] == 3 and prog["done"] is False
+    # resuming plays the solutions again; the step done in the earlier session keeps its ✓
+    again = make_app(tmp_path)
+    async with again.run_test(size=WIDE) as pilot:
+        screen = await ready(pilot)
+        assert screen.session.step == 3 and screen.session.completed == [0]
+        rows = labels(screen)
+        assert rows[0].startswith("✓ 1.") and rows[1].startswith("↷ 2.")
+        assert rows[1].endswith(t("en", "steps.skipped"))
+
+
 async def test_reset_step_and_goto(tmp_path: Path) -> None:
     app = make_app(tmp_path, step=3)
     async with app.run_test(size=WIDE) as pilot:
@@ -390,6 +425,42 @@ async def test_capture_step_feeds_the_capture_pane(tmp_path: Path) -> None:
         assert "ip-10-0-2-253/host:eth0" in str(screen.pane("capture").border_subtitle)
 
 
+async def test_capture_pane_speaks_the_learner_language_and_follows_a_switch(tmp_path: Path) -> None:
+    from tui.app.widgets.capture import WORDS
+
+    def rows(view: Any) -> tuple[str, str]:
+        height = view.scrollable_content_region.height
+        drawn = [view.render_line(y).text.rstrip() for y in range(height)]
+        return drawn[0], view.status_text()
+
+    app = make_app(tmp_path, step=6, lang="zh")
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await ready(pilot)
+        await wait_for(pilot, lambda: screen.content("capture").count == 1)
+        view = screen.content("capture").view
+        hint, status = rows(view)
+        assert WORDS["filter.none"][1] in hint and WORDS["filter"][1].strip() in hint
+        assert WORDS["following"][1].strip() in status and "个包" in status
+        assert "following" not in status and "press /" not in hint
+        await app.set_language("en")
+        await pilot.pause(0.2)
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.content("capture").count == 1)
+        view = screen.content("capture").view
+        hint, status = rows(view)
+        assert WORDS["filter.none"][0] in hint and "● following" in status and "packets" in status
+        await app.set_language("zh")
+        await pilot.pause(0.2)
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.content("capture").count == 1)
+        hint, status = rows(screen.content("capture").view)
+        assert WORDS["filter.none"][1] in hint and WORDS["following"][1].strip() in status
+        pane = screen.content("capture")
+        pane.set_lang("en")  # the pane's own switch reaches the view too
+        await pilot.pause()
+        assert "● following" in pane.view.status_text()
+
+
 # ---- keys, layout, screens ---------------------------------------------------------------------
 
 
@@ -489,6 +560,14 @@ async def test_palette_providers_list_steps_exports_and_settings(tmp_path: Path)
         assert exports == ["md", "html", "cast", "pcap", "svg"]
         settings = [c[0] for c in SettingsCommands.commands(_FakeProvider(app))]  # type: ignore[arg-type]
         assert "Presenter mode on" in settings and any(s.startswith("Theme: ") for s in settings)
+        app.lang = "zh"  # what the palette lists after a switch to Chinese
+        themes = [c for c in SettingsCommands.commands(_FakeProvider(app)) if c[1] == "配色主题"]  # type: ignore[arg-type]
+        assert themes and all(c[0].startswith("主题：") for c in themes) and f"主题：{app.theme}" in [c[0] for c in themes]
+        themes[0][2]()
+        await pilot.pause()
+        assert app.theme == themes[0][0].removeprefix("主题：")
+        assert f"主题：{app.theme}" in [n.message for n in app._notifications]
+        app.lang = "en"
         steps[3][2]()  # go to step 4 through the palette command
         await pilot.pause()
         assert screen.session.step == 3
@@ -631,6 +710,43 @@ async def test_a_captured_packet_opens_its_layers_and_walk(tmp_path: Path) -> No
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen
+
+
+async def test_the_shell_knows_the_console_size_and_docker_progress_follows_it(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await ready(pilot)
+        output = screen.console.output
+        columns, lines = output.window_size
+        assert columns == output.scrollable_content_region.width and lines == output.size.height + 1
+        assert columns < 110  # the console is narrower than the screen
+        shell = screen.session.shell
+        assert (shell.terminal.columns, shell.terminal.lines) == (columns, lines)
+        await run(pilot, "echo $COLUMNS $LINES")
+        assert console_text(app).endswith(f"echo $COLUMNS $LINES\n{columns} {lines}\n")
+        await run(pilot, "docker network create -d overlay my-swarm-net")
+        await run(pilot, "docker service create --name test --network my-swarm-net busybox ping 8.8.8.8")
+        out = console_text(app).split("busybox ping 8.8.8.8\n", 1)[1]
+        # docker/cli drops the bar on a terminal of 110 columns or fewer: nothing wraps in the console
+        assert "overall progress: 1 out of 1 tasks \n1/1: running   \nverify: Service converged \n" in out
+        assert "[=" not in out and all(len(row) <= columns for row in out.splitlines())
+        await pilot.press("f8")  # zoom the console: the shell is told its new size
+        await pilot.pause(0.2)
+        wide, tall = output.window_size
+        assert wide > 110 and (shell.terminal.columns, shell.terminal.lines) == (wide, tall)
+        await run(pilot, "docker service scale test=2")
+        assert "1/2: running   [" + "=" * 50 + ">] \n" in console_text(app).split("test=2\n", 1)[1]
+        await pilot.press("f8")
+        await pilot.pause(0.2)
+        await pilot.resize_terminal(130, 40)
+        await pilot.pause(0.2)
+        assert (shell.terminal.columns, shell.terminal.lines) == output.window_size != (columns, lines)
+        await pilot.press("f9")  # reset the step: the lab (and its shells) are rebuilt, with the same size
+        await pilot.pause()
+        assert screen.session.shell is not shell
+        assert screen.session.shell.terminal.columns == output.window_size[0]
+        await run(pilot, "echo $COLUMNS")
+        assert console_text(app).endswith(f"{output.window_size[0]}\n")
 
 
 async def test_ssh_and_exit_move_between_nodes(tmp_path: Path) -> None:
@@ -816,6 +932,52 @@ async def test_help_lists_the_keys_of_every_pane(tmp_path: Path) -> None:
             first = replace(binding, key=binding.key.split(",")[0])  # type: ignore[arg-type]
             display = app.get_key_display(first).replace("⏎", "Enter")
             assert display in keys or display.lower() in keys, (binding.action, display)
+
+
+async def test_routes_hint_names_the_real_toggle_key(tmp_path: Path) -> None:
+    from tui.app.widgets.routes import RoutesPane
+
+    app = make_app(tmp_path, lang="zh")
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await ready(pilot)
+        routes = screen.content("routes")
+        key = next(b.key for b in RoutesPane.BINDINGS if b.action == "toggle_neigh")  # type: ignore[union-attr]
+        assert str(screen.pane("routes").border_subtitle) == f"{key}：切换邻居表/路由"
+        screen._focus_pane("routes")
+        await pilot.pause()
+        await pilot.press(key)  # the key the hint names is the one that switches
+        await pilot.pause()
+        assert routes.neigh is True
+        await app.set_language("en")
+        await pilot.pause(0.2)
+        assert str(app.screen.pane("routes").border_subtitle) == f"{key}: neighbours / routes"
+
+
+async def test_end_key_in_the_console_and_ctrl_e_exports(tmp_path: Path) -> None:
+    from tui.app.screens.export import ExportScreen
+    from tui.app.screens.help import HelpScreen
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await ready(pilot)
+        box = screen.console.input
+        box.focus()
+        await pilot.press(*"hostname")
+        await pilot.press("home")
+        assert box.cursor_position == 0
+        await pilot.press("end")  # bash's end of line
+        assert box.cursor_position == len("hostname") and screen.focused is box
+        await pilot.press("home", "ctrl+e")  # not end of line: the export dialog, even while typing
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen) and box.value == "hostname"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        rows = [str(r.render()) for r in app.screen.query(".help-row")]
+        ends = [r for r in rows if r.split()[:2] == ["Home", "End"]]
+        assert len(ends) == 1 and "^E exports" in ends[0]
 
 
 async def test_picker_resumes_the_lesson_worked_on_last_and_shows_its_keys(tmp_path: Path) -> None:

@@ -103,3 +103,25 @@ def test_encrypted_overlay_puts_esp_on_the_wire_and_blocking_esp_breaks_only_it(
     run(sh, "ssh ip-10-0-2-253 iptables -I INPUT -p esp -j DROP")
     assert "100% packet loss" in run(sh, f"docker exec $(docker ps -q) ping -c 1 -W 1 10.0.1.{other}")
     assert " 0% packet loss" in run(sh, f"docker exec $(docker ps -q) ping -c 1 10.0.9.{other}")
+
+
+def test_service_progress_follows_the_terminal_width_like_jsonmessage() -> None:
+    """jsonmessage draws the [===>] bar only on a terminal wider than 110 columns; it is 200 when unknown."""
+    sh = Shell(swarm(seed=0), "ip-10-0-2-197")
+    run(sh, "docker network create -d overlay net")
+    bar = "[" + "=" * 50 + ">] "
+    unknown = run(sh, "docker service create --name a --network net busybox ping 8.8.8.8")
+    assert unknown.splitlines()[3] == f"1/1: running   {bar}"  # size unknown (a transcript): docker assumes 200
+    sh.resize(110, 30)
+    narrow = run(sh, "docker service create --name b --network net busybox ping 8.8.8.8")
+    assert narrow.splitlines()[2:] == ["overall progress: 1 out of 1 tasks ", "1/1: running   ",
+                                       "verify: Service converged "]
+    piped = run(sh, "docker service scale b=2 | cat")  # stdout is no terminal: TIOCGWINSZ fails, 200 again
+    assert f"2/2: running   {bar}" in piped.splitlines()
+    sh.resize(111, 30)
+    wide = run(sh, "docker service scale a=2")
+    assert wide.splitlines()[3:5] == [f"1/2: running   {bar}", f"2/2: running   {bar}"]
+    assert run(sh, "echo $COLUMNS $LINES").endswith("\n111 30\n")
+    assert run(sh, "env | grep -c COLUMNS").endswith("\n0\n")  # bash keeps them as shell variables, not exported
+    sh.resize(None, None)
+    assert run(sh, "docker service scale a=1").count(bar) == 1

@@ -153,8 +153,15 @@ def test_lessons_lists_ids_titles_steps_and_progress(home: Path, capsys: pytest.
     assert capsys.readouterr().out == "overlay-sample  An overlay network, a service and VXLAN  ·  9 steps  ·  not started\n"
     lesson = load_lesson(FIXTURE)
     session = Session(lesson)
-    session.goto(3)
+    session.goto(3)  # steps jumped over are not the learner's: none counts
     store = ProgressStore()
+    store.update(session)
+    assert main(["lessons"]) == 0
+    assert capsys.readouterr().out.endswith("·  9 steps  ·  0/9 steps\n")
+    session = Session(lesson)
+    for _ in range(3):  # three steps done by the learner
+        session.solve()
+        session.next()
     store.update(session)
     assert main(["lessons", "--lang", "zh"]) == 0
     assert capsys.readouterr().out == "overlay-sample  overlay 网络、服务与 VXLAN  ·  9 steps  ·  3/9 steps\n"

@@ -174,10 +174,69 @@ def test_back_at_the_start_and_bad_steps(lesson: Lesson) -> None:
 def test_going_forward_plays_the_skipped_steps(lesson: Lesson) -> None:
     session = Session(lesson)
     session.goto(PING)
-    assert session.completed == [INTRO, CREATE_NET, SERVICE, SCALE, WHICH_IFACE, WATCH]
+    # none of them is the learner's: their solutions were played for them
+    assert session.completed == []
+    assert session.skipped == [INTRO, CREATE_NET, SERVICE, SCALE, WHICH_IFACE, WATCH]
+    assert all(session.states[i].attempts == 0 and session.states[i].answers == [] for i in session.skipped)
     assert len(session.captures) == 1 and [i for i, _ in session.views] == [WATCH]  # the view is running
     session.run("docker container exec $(docker ps -q -f name=test.1) ping -c 3 10.0.1.5")
     assert session.check() == (True, f"6 packets matching 'udp port 4789' were captured on {N2} eth0")
+
+
+def test_skipped_steps_are_not_completed_until_the_learner_does_them(lesson: Lesson, tmp_path: Path) -> None:
+    store = ProgressStore(tmp_path)
+    session = Session(lesson, wall="virtual")
+    session.goto(SCALE)
+    assert (session.completed, session.skipped) == ([], [INTRO, CREATE_NET, SERVICE])
+    checks = [r for r in session.records if r["kind"] == "check"]
+    assert [(c["step"], c["passed"]) for c in checks] == [(CREATE_NET, True), (SERVICE, True)]  # journaled as played
+    session.run("docker service scale test=3")
+    assert session.check().passed
+    # every step from here on done by hand: the lesson still is not done, the skipped ones were not the learner's
+    for _ in range(SCALE, VNI):
+        session.solve()
+        session.next()
+    assert session.solve().passed
+    prog = store.update(session, "s")
+    assert prog.done is False and prog.completed == list(range(SCALE, VNI + 1))
+    assert prog.summary() == "6/9 steps"
+    session.finish()
+    assert session.records[-1]["completed"] is False
+    # going back to a skipped step and passing it makes it the learner's
+    session.goto(CREATE_NET)
+    session.solve()
+    assert CREATE_NET in session.completed and CREATE_NET not in session.skipped
+    # a quiz left unanswered with Next is skipped too
+    other = Session(lesson)
+    other.goto(WHICH_IFACE)
+    assert other.next() is True and other.skipped[-1] == WHICH_IFACE
+
+
+def test_jumping_forward_past_a_step_done_by_hand_rebuilds_its_work(lesson: Lesson) -> None:
+    session = Session(lesson)
+    session.goto(SERVICE)
+    session.run("docker service create --name test --network my-swarm-net busybox ping 8.8.8.8")
+    assert session.check().passed
+    session.goto(CREATE_NET)  # the lab is rebuilt from before the service existed
+    assert services(session) == {}
+    session.goto(SCALE)  # the learner's step is played again: the next step finds its service
+    assert list(services(session)) == ["test"]
+    assert session.completed == [SERVICE] and session.skipped == [INTRO, CREATE_NET]
+    assert session.states[SERVICE].attempts == 1
+
+
+def test_going_forward_journals_the_same_way_every_time(lesson: Lesson) -> None:
+    def play() -> list[dict[str, Any]]:
+        session = Session(lesson, wall="virtual")
+        session.goto(PING)
+        session.goto(SERVICE)
+        session.goto(VNI)
+        session.finish()
+        return session.records
+
+    first = play()
+    assert first == play() and first[-1] == {"kind": "end", "completed": False, "v": first[-1]["v"]}
+    assert_schema(first)
 
 
 def test_exit_on_a_tab_opens_a_new_login(lesson: Lesson) -> None:
@@ -355,10 +414,10 @@ def test_progress_is_saved_atomically(lesson: Lesson, tmp_path: Path, monkeypatc
     session.goto(SCALE)
     session.hint()
     prog = store.update(session, sid)
-    assert prog.summary() == "3/9 steps" and prog.sessions == [sid] and prog.hints_used == 1
+    assert prog.summary() == "0/9 steps" and prog.sessions == [sid] and prog.hints_used == 1  # steps 1-3 skipped
     assert sorted(p.name for p in tmp_path.iterdir()) == ["progress.json", "sessions"]  # no temp file left behind
     saved = json.loads((tmp_path / "progress.json").read_text(encoding="utf-8"))
-    assert saved["lessons"]["overlay-sample"]["completed"] == [0, 1, 2]
+    assert saved["lessons"]["overlay-sample"]["completed"] == []
     before = (tmp_path / "progress.json").read_bytes()
 
     def crash(src: str, dst: str) -> None:
@@ -373,7 +432,7 @@ def test_progress_is_saved_atomically(lesson: Lesson, tmp_path: Path, monkeypatc
     assert sorted(p.name for p in tmp_path.iterdir()) == ["progress.json", "sessions"]
     fresh = ProgressStore(tmp_path)
     assert fresh.load() == [] and fresh.get(lesson.id) is not None
-    assert fresh.get(lesson.id).summary() == "3/9 steps"  # type: ignore[union-attr]
+    assert fresh.get(lesson.id).summary() == "0/9 steps"  # type: ignore[union-attr]
     assert store.update(session, sid).summary() == "done"
     assert store.find_session("last").id == sid and store.find_session(sid[:8]).path == journal
 
@@ -482,3 +541,16 @@ def test_lesson_modules_do_not_import_the_ui() -> None:
             "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich'))))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_learner_terminal_size_reaches_every_learner_shell_but_not_the_checks(lesson: Lesson) -> None:
+    session = Session(lesson)
+    session.set_terminal_size(68, 40)
+    session.goto(SCALE)  # the solutions played on the way print for that terminal
+    created = next(r for r in session.records if r["kind"] == "command" and "service create" in r["line"])
+    assert "1/1: running   \n" in created["output"] and "[=" not in created["output"]
+    session.run("ssh ip-10-0-2-253")
+    assert session.run("echo $COLUMNS").output == "68\n"
+    session.goto(CREATE_NET)  # a rebuilt lab: new shells, the same window
+    assert (session.shell.terminal.columns, session.shell.terminal.lines) == (68, 40)
+    assert all(s.terminal.columns is None for s in session._hidden.values())

@@ -146,7 +146,9 @@ class OverlaylabApp(App[None]):
             self.notify(t(self.lang, "presenter.on" if on else "presenter.off"), markup=False, timeout=2)
 
     def set_theme(self, name: str) -> None:
+        """The palette's theme command: switch, and say so (the choice is saved by ``watch_theme``)."""
         self.theme = name
+        self.notify(t(self.lang, "notify.theme", theme=name), markup=False, timeout=2)
 
     def action_help(self) -> None:
         from tui.app.screens.help import HelpScreen

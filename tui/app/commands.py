@@ -67,8 +67,10 @@ class StepCommands(_ListProvider):
         from tui.app.stepview import step_items
 
         lang = app.lang
+        from tui.app.widgets.step_list import MARKS
+
         for item in step_items(screen.session):
-            mark = "✓" if item.completed else " "
+            mark = MARKS["completed"] if item.completed else (MARKS["skipped"] if item.skipped else " ")
             title = f"{t(lang, 'goto.title')} {item.index + 1}: {item.title}"
             yield (f"{mark} {title}", item.kind, _bind(screen.goto, item.index))
 
@@ -104,7 +106,7 @@ class SettingsCommands(_ListProvider):
             yield (t(lang, "key.zoom"), "F8", screen.action_zoom)
         yield (t(lang, "key.help"), "F1", app.action_help)
         for name in sorted(app.available_themes):
-            yield (f"Theme: {name}", "theme", _bind(app.set_theme, name))
+            yield (t(lang, "palette.theme", theme=name), t(lang, "palette.theme_help"), _bind(app.set_theme, name))
 
 
 def _bind(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:

@@ -5,8 +5,10 @@ from this table, the footer shows the few marked ``footer``, and the help
 screen lists them all with their description in the learner's language.
 
 Keys that work while typing in the console are function keys or Ctrl
-combinations (bash keeps its own: Ctrl-A/E/K/U/W/L/C, Up/Down, Tab); plain
-letters act only when the console is not focused.
+combinations; plain letters act only when the console is not focused. The
+console keeps bash's editing keys (Ctrl-A/K/U/W/L/C, Home/End, Up/Down, Tab)
+except Ctrl-E: that is the export key (a priority binding, so it works from
+every pane); End moves to the end of the command line instead.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ MAIN_KEYS: tuple[Key, ...] = (
     Key("presenter_advance", "space", "key.advance", display="space", typing=False),
 )
 
+ROUTES_TOGGLE_KEY = "t"  # the Routes pane's table switch (bound there; named here for the help and the pane's hint)
+
 # Keys of widgets and of the app, listed on the help screen (they are bound where they act).
 OTHER_KEYS: tuple[tuple[str, str], ...] = (
     ("^Q", "key.quit"),
@@ -66,7 +70,8 @@ OTHER_KEYS: tuple[tuple[str, str], ...] = (
     ("^L", "key.clear"),
     ("↑ ↓", "key.history"),
     ("Tab Tab", "key.complete"),
-    ("t", "key.neigh"),
+    ("Home End", "key.line_ends"),
+    (ROUTES_TOGGLE_KEY, "key.neigh"),
     ("Enter", "key.packet"),
     ("/", "key.filter"),
     ("f", "key.follow"),

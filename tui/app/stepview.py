@@ -46,6 +46,7 @@ class StepItem:
     kind: str
     completed: bool
     current: bool
+    skipped: bool = False  # passed over (its solution played for the learner), not completed since
 
 
 def step_view(session: Any, index: int | None = None) -> StepView:
@@ -101,6 +102,8 @@ def step_items(session: Any) -> list[StepItem]:
     lesson = session.lesson
     out = []
     for i, step in enumerate(lesson.steps):
+        state = session.states[i]
         out.append(StepItem(i, session.text(step.title) or f"{step.kind} {i + 1}", step.kind,
-                            session.states[i].completed, i == session.step))
+                            state.completed, i == session.step,
+                            skipped=bool(getattr(state, "skipped", False)) and not state.completed))
     return out

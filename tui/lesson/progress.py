@@ -109,7 +109,7 @@ class LessonProgress(BaseModel):
         if self.done:
             return "done"
         n = len([i for i in set(self.completed) if 0 <= i < total])
-        if n == 0 and not self.sessions:
+        if n == 0 and not self.sessions and not self.current:
             return "not started"
         return f"{n}/{total} steps"
 

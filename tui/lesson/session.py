@@ -145,7 +145,8 @@ class StepState:
     attempts: int = 0
     hints_used: int = 0
     answers: list[str] = field(default_factory=list)
-    completed: bool = False
+    completed: bool = False  # the learner passed the step's check (or answered, or read it) themselves
+    skipped: bool = False  # passed over: its solution was played for them ("go to step", skipping ahead)
 
 
 STRINGS: dict[str, tuple[str, str]] = {
@@ -201,6 +202,8 @@ class Session:
         self._actions: list[_Action] = []
         self._live: LiveCommand | None = None
         self._quiet = False
+        self._credit = True  # False while a passed-over step's solution plays: its checks are not the learner's
+        self._window: tuple[int | None, int | None] = (None, None)  # the learner's terminal size (unknown: None)
         self._started_mono = time.monotonic()
         self._new_lab()
         self._emit({"kind": "session", "lesson": lesson.id, "lang": lang, "seed": seed,
@@ -222,7 +225,6 @@ class Session:
 
     def _new_lab(self) -> None:
         from tui.engine.scenarios import ScenarioError
-        from tui.shell import Shell
 
         try:
             self.lab = build_lab(self._scenario, self.seed)
@@ -232,7 +234,8 @@ class Session:
             raise SessionError(f"scenario {self.lesson.scenario_name} has no hosts")
         self.default_host = next(iter(self.lab.hosts))
         self.host = self.default_host
-        self.shells: dict[str, Shell] = {self.default_host: Shell(self.lab, self.default_host)}
+        self.shells: dict[str, Shell] = {}
+        self._shell(self.default_host)
         self._hidden: dict[str, Shell] = {}
         self._captures: list[Any] = []
         self._capture_ids: set[int] = set()
@@ -271,7 +274,19 @@ class Session:
 
     @property
     def completed(self) -> list[int]:
+        """Steps the learner completed themselves (what progress counts)."""
         return [i for i, s in enumerate(self.states) if s.completed]
+
+    @property
+    def skipped(self) -> list[int]:
+        """Steps passed over (their solution played to build the lab) and not completed since."""
+        return [i for i, s in enumerate(self.states) if s.skipped and not s.completed]
+
+    def restore_completed(self, indices: list[int] | set[int]) -> None:
+        """Steps the learner completed in an earlier session (resuming plays their solutions again)."""
+        for i in indices:
+            if 0 <= i < len(self.states):
+                self.states[i].completed = True
 
     @property
     def captures(self) -> list[Any]:
@@ -349,8 +364,22 @@ class Session:
         shell = self.shells.get(host)
         if shell is None or shell.exited:  # `exit` on the top shell: a new login, as a terminal would give
             shell = Shell(self.lab, self._check_host(host))
+            if self._window != (None, None):
+                shell.resize(*self._window)
             self.shells[host] = shell
         return shell
+
+    def set_terminal_size(self, columns: int | None, lines: int | None) -> None:
+        """The learner's terminal window (the player's console) is ``columns`` x ``lines`` now.
+
+        Every learner shell gets it, and so do the ones made later (another
+        host, a new login, a rebuilt lab), so commands format for the console
+        they print in. The system's own shells (faults, checks) keep no size:
+        what a check reads never depends on the window.
+        """
+        self._window = (columns, lines)
+        for shell in self.shells.values():
+            shell.resize(columns, lines)
 
     def _hidden_shell(self, host: str) -> Shell:
         from tui.shell import Shell
@@ -555,6 +584,11 @@ class Session:
         Backwards (or to the current step) restores the exact lab of the start of
         that step. Forwards keeps the lab as it is and plays the solution of each
         step left unfinished on the way, so a later step finds what it expects.
+        Those steps (the current one included, and explain or capture steps
+        jumped over) are *skipped*, not completed: their checks run (replay
+        needs the same actions) but count neither as the learner's pass nor as
+        an attempt. A step the learner completed is played again only when the
+        lab was rebuilt from before it (after going back).
         """
         if not 0 <= index < len(self.lesson.steps):
             raise SessionError(f"no step {index} (the lesson has steps 0 to {len(self.lesson.steps) - 1})")
@@ -563,14 +597,34 @@ class Session:
             self._do(_Action(index, "enter"))
             return
         while self.step < index:
-            if not self.states[self.step].completed and not isinstance(self.current, ExplainStep | CaptureStep):
-                self.solve()
-            self.next()
+            state = self.states[self.step]
+            reading = isinstance(self.current, ExplainStep | CaptureStep)
+            if state.completed and not self._needs_replay(self.step):
+                self.next()
+                continue
+            if not reading:
+                self._credit = False
+                try:
+                    self.solve()
+                finally:
+                    self._credit = True
+            if not state.completed:
+                state.skipped = True
+            self._do(_Action(self.step + 1, "enter"))
+
+    def _needs_replay(self, index: int) -> bool:
+        """Whether a completed step's work is missing from this lab (it was rebuilt from before the step)."""
+        if isinstance(self.lesson.steps[index], QuizStep | ExplainStep | CaptureStep):
+            return False
+        return not any(a.step == index and a.kind != "enter" for a in self._actions)
 
     def next(self) -> bool:
         """Move to the next step with the lab as it is; False at the last step."""
+        state = self.states[self.step]
         if isinstance(self.current, ExplainStep | CaptureStep):
-            self.states[self.step].completed = True
+            state.completed = True
+        elif not state.completed and self.step + 1 < len(self.lesson.steps):
+            state.skipped = True  # left unfinished (the learner chose to go on)
         if self.step + 1 >= len(self.lesson.steps):
             return False
         self._do(_Action(self.step + 1, "enter"))
@@ -673,9 +727,10 @@ class Session:
             result = self._evaluate(step)
         else:
             result = self._do(_Action(self.step, "check"))
-        state.attempts += 1
-        if result.passed:
-            state.completed = True
+        if self._credit:
+            state.attempts += 1
+            if result.passed:
+                state.completed = True
         self._emit({"kind": "check", "step": self.step, "passed": result.passed, "message": result.message,
                     "v": self.v})
         return result
@@ -719,10 +774,11 @@ class Session:
                 correct = re.fullmatch(step.accept_regex, shown.strip(), re.IGNORECASE) is not None
             feedback = (self.text(step.explanation) or _s(self.lang, "correct")) if correct else (
                 self.text(step.feedback) or _s(self.lang, "wrong"))
-        state.attempts += 1
-        state.answers.append(shown)
-        if correct:
-            state.completed = True
+        if self._credit:  # a passed-over quiz is answered for the learner: not their answer
+            state.attempts += 1
+            state.answers.append(shown)
+            if correct:
+                state.completed = True
         self._emit({"kind": "quiz", "step": self.step, "question": self.text(step.question), "answer": shown,
                     "correct": correct, "feedback": feedback})
         return QuizResult(correct, feedback)
@@ -784,7 +840,8 @@ class Session:
                 res = self.answer((step.accept or [""])[0])
             return CheckResult(res.correct, res.feedback)
         if isinstance(step, ExplainStep | CaptureStep):
-            self.states[self.step].completed = True
+            if self._credit:
+                self.states[self.step].completed = True
             return CheckResult(True, _s(self.lang, "nothing"))
         return self.check()
 

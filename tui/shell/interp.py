@@ -734,9 +734,31 @@ class Shell:
         if not self.exited:
             self._notify(self.state)
 
+    # ---- window size ----
+    def resize(self, columns: int | None, lines: int | None) -> None:
+        """The terminal window is ``columns`` x ``lines`` now (None: unknown), as SIGWINCH tells programs.
+
+        Commands read it with :func:`tui.shell.registry.terminal_size`;
+        interactive bash frames keep ``COLUMNS`` and ``LINES`` to it, as bash
+        (readline, checkwinsize) does.
+        """
+        self.terminal.resize(columns, lines)
+        for state in self.frames:
+            self._window_vars(state)
+
+    def _window_vars(self, state: ShellState) -> None:
+        term = self.terminal
+        if not state.interactive or state.name != "bash" or term.columns is None or term.lines is None:
+            return
+        state.vars["COLUMNS"] = str(term.columns)
+        state.vars["LINES"] = str(term.lines)
+
     # ---- frames ----
     def _new_state(self, sandbox: Sandbox, *, interactive: bool, kind: str = "top", label: str = "") -> ShellState:
-        return ShellState(sandbox, pid=sandbox.host.next_pid(), interactive=interactive, kind=kind, label=label)
+        state = ShellState(sandbox, pid=sandbox.host.next_pid(), interactive=interactive, kind=kind, label=label)
+        if interactive:
+            self._window_vars(state)
+        return state
 
     def enter(self, sandbox: Sandbox, *, kind: str = "shell", label: str = "") -> ShellState:
         """Start an interactive shell in ``sandbox`` on top of the current one.

@@ -59,6 +59,22 @@ def _discard(_text: str) -> None:
     return None
 
 
+def terminal_size(ctx: Ctx, fd: int = 1) -> tuple[int, int] | None:
+    """``ioctl(fd, TIOCGWINSZ)`` for a command: (columns, lines) of the terminal ``fd`` writes to.
+
+    None when ``fd`` is not the terminal (a pipe, a file, a remote session's
+    relay) or the terminal's size is unknown: the caller falls back as the real
+    tool does when the ioctl fails.
+    """
+    fds = getattr(ctx.runtime, "fds", None)
+    sink = fds.get(fd) if fds is not None else None
+    term = getattr(sink, "terminal", None) if fds is not None else ctx.shell.terminal
+    columns, lines = getattr(term, "columns", None), getattr(term, "lines", None)
+    if columns is None or lines is None:
+        return None
+    return columns, lines
+
+
 @dataclass
 class Ctx:
     """Everything a command invocation can see.

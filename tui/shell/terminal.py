@@ -31,12 +31,25 @@ class Chunk:
 
 
 class Terminal:
-    """The output side of one terminal session."""
+    """The output side of one terminal session.
+
+    ``columns`` and ``lines`` are the window size a program gets from
+    ``TIOCGWINSZ`` on it; None until someone (the player's console) says, as
+    for a terminal whose size is unknown (headless runs, transcripts): tools
+    then fall back to their own defaults (docker/cli assumes 200 columns).
+    """
 
     def __init__(self, clock: Clock | None = None) -> None:
         self.clock = clock
         self.chunks: list[Chunk] = []
         self._subscribers: list[Callable[[Chunk], None]] = []
+        self.columns: int | None = None
+        self.lines: int | None = None
+
+    def resize(self, columns: int | None, lines: int | None) -> None:
+        """The window changed size (what SIGWINCH tells a program); None: unknown."""
+        self.columns = max(1, int(columns)) if columns is not None else None
+        self.lines = max(1, int(lines)) if lines is not None else None
 
     def write(self, text: str, stream: str = "out") -> None:
         if not text:

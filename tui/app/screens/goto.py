@@ -41,7 +41,7 @@ class GotoScreen(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Content(t(self.lang, "goto.title")), id="goto-title")
-            yield StepList(id="goto-steps")
+            yield StepList(self.lang, id="goto-steps")
 
     def on_mount(self) -> None:
         steps = self.query_one(StepList)

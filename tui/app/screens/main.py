@@ -16,6 +16,7 @@ the lab are built in a worker thread and handed over when ready.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -105,6 +106,8 @@ class MainScreen(Screen[None]):
         self._history_file: Any = None
         self._load_error: str | None = None
         self._ready = False
+        self._console_size: tuple[int, int] | None = None  # the console's window, told to the learner's shells
+        self._console_sized = threading.Event()
         self._translate_bindings()
 
     # ---- layout --------------------------------------------------------------------------------
@@ -251,6 +254,10 @@ class MainScreen(Screen[None]):
         session_id, journal = store.new_session(lesson.id)
         lang = opts.lang if opts.lang in lesson.languages else "en"
         session = Session(lesson, lang, opts.seed, journal)
+        # the console's size before any command runs (resuming plays solutions): output fits the console
+        self._console_sized.wait(timeout=5)
+        if self._console_size is not None:
+            session.set_terminal_size(*self._console_size)
         target = None
         if opts.step is not None:
             target = max(0, min(len(lesson.steps) - 1, opts.step - 1))
@@ -258,6 +265,8 @@ class MainScreen(Screen[None]):
             target = min(baseline.current, len(lesson.steps) - 1)
         if target:
             session.goto(target)
+        if baseline is not None:  # after goto: their solutions were played all the same, to build the lab
+            session.restore_completed(baseline.completed)  # done in earlier sessions: ✓, not skipped
         # warm what the first keystrokes need (completion, state views)
         import tui.app.completion  # noqa: F401
         import tui.app.lab_view  # noqa: F401
@@ -291,6 +300,8 @@ class MainScreen(Screen[None]):
         console.input.history = list(loaded.history)
         console.input.completer = self._complete
         console.set_placeholders(t(self.lang, "console.placeholder"), t(self.lang, "console.running"))
+        if self._console_size is not None:  # it may have changed while the lesson loaded
+            loaded.session.set_terminal_size(*self._console_size)
         self._enter_step(lab_changed=True)
         self._last_tick = time.monotonic()
         self.set_interval(self.options.tick, self._tick, name="engine")
@@ -364,6 +375,13 @@ class MainScreen(Screen[None]):
             self.console.output.feed((c.text, c.stream) for c in shell.terminal.chunks)
         self._unsubscribe = shell.terminal.subscribe(self._on_chunk)
         self.console.set_prompt(shell.prompt)
+
+    def on_console_output_resized(self, event: Any) -> None:
+        """The console's window changed: the learner's shells format for it from the next output on."""
+        self._console_size = (event.columns, event.lines)
+        self._console_sized.set()
+        if self.session is not None:
+            self.session.set_terminal_size(event.columns, event.lines)
 
     def _on_chunk(self, chunk: Any) -> None:
         self._pending.append((chunk.text, chunk.stream))

@@ -50,12 +50,15 @@ class CapturePane(Vertical):
             from tui.app.widgets.capture import CaptureView
         except ImportError:  # the view is built separately; the pane still tells what it would show
             return
-        self.view = CaptureView(id="capture-view")
+        self.view = CaptureView(lang=self.lang, id="capture-view")
         yield self.view
 
     def set_lang(self, lang: str) -> None:
+        """Switch the pane's words, the view's own (filter hint, status line) included."""
         self.lang = lang
         self.query_one("#capture-hint", Static).update(Content(t(lang, "capture.placeholder")))
+        if self.view is not None:
+            self.view.lang = lang
 
     @property
     def count(self) -> int:

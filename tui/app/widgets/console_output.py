@@ -17,6 +17,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
@@ -56,6 +57,18 @@ class ConsoleOutput(ScrollView, can_focus=True):
         Binding("end", "scroll_end", "Bottom", show=False),
     ]
 
+    class Resized(Message):
+        """The console's window size changed: ``columns`` x ``lines`` is what the learner's shell should be told.
+
+        ``lines`` counts the prompt row under the scrollback, as a terminal's
+        window includes its cursor line.
+        """
+
+        def __init__(self, columns: int, lines: int) -> None:
+            super().__init__()
+            self.columns = columns
+            self.lines = lines
+
     def __init__(self, *, max_lines: int = 10_000, name: str | None = None, id: str | None = None,  # noqa: A002
                  classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -63,6 +76,7 @@ class ConsoleOutput(ScrollView, can_focus=True):
         self._follow = True
         self._styles: dict[str, Style] = {}
         self._laid_out = -1
+        self._told: tuple[int, int] | None = None
 
     # ---- content -----------------------------------------------------------------------------
     def feed(self, runs: Iterable[Run]) -> None:
@@ -115,6 +129,20 @@ class ConsoleOutput(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._relayout()
+        self._tell_size()
+
+    @property
+    def window_size(self) -> tuple[int, int]:
+        """(columns, lines) of the terminal this console is: text width, scrollback rows plus the prompt row."""
+        return self._content_width(), max(1, self.size.height + 1)
+
+    def _tell_size(self) -> None:
+        if not self.size.width:
+            return
+        size = self.window_size
+        if size != self._told:
+            self._told = size
+            self.post_message(self.Resized(*size))
 
     def on_mount(self) -> None:
         self._relayout()

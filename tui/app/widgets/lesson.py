@@ -79,7 +79,7 @@ class LessonPane(Vertical):
             yield Button(Content(t(self.lang, "lesson.check")), id="btn-check", compact=True)
             yield Button(Content(t(self.lang, "lesson.next") + " ▶"), id="btn-next", compact=True,
                          variant="primary")
-        yield StepList(id="lesson-steps")
+        yield StepList(self.lang, id="lesson-steps")
 
     # ---- showing -------------------------------------------------------------------------------
     def show_message(self, text: str) -> None:

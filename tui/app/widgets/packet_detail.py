@@ -29,7 +29,8 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from tui.app.widgets.capture import printable, word
-from tui.engine.pkt import hop_count
+from tui.app.widgets.packet_walk import capture_hop
+from tui.engine.pkt import hops
 
 if TYPE_CHECKING:
     from tui.engine.capture import CaptureRecord
@@ -44,8 +45,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "capture": (", capture {label}", "，抓包 {label}"),
     "time": ("Virtual time: {t:.6f} s", "虚拟时间：{t:.6f} 秒"),
     "ifindex": ("Interface index: {i}", "接口索引：{i}"),
-    "journey": ("Journey: captured after hop {pos} of {n} recorded so far",
-                "旅程：在目前记录的 {n} 跳中的第 {pos} 跳之后被抓到"),
+    "journey": ("Journey: captured at hop {pos} of {n} recorded so far",
+                "旅程：在目前记录的 {n} 跳中的第 {pos} 跳被抓到"),
+    "journey.none": ("Journey: no hops recorded", "旅程：没有记录下的路径"),
     "pkttype.0": ("to this host", "发往本机"),
     "pkttype.1": ("broadcast", "广播"),
     "pkttype.2": ("multicast", "组播"),
@@ -477,7 +479,10 @@ class PacketDetail(Vertical):
                             0, len(record.data))
         frame_layer.add(word(WORDS, lang, "time", t=record.t / 1e9), 0, 0)
         frame_layer.add(word(WORDS, lang, "ifindex", i=record.ifindex), 0, 0)
-        frame_layer.add(word(WORDS, lang, "journey", pos=record.trace_pos, n=hop_count(record.trace)), 0, 0)
+        journey = hops(list(record.trace))
+        at = capture_hop(record, journey)  # the hop the packet walk marks: both count from 1
+        frame_layer.add(word(WORDS, lang, "journey.none") if at is None else
+                        word(WORDS, lang, "journey", pos=at + 1, n=len(journey)), 0, 0)
         self.show_frame(record.data, frame_layer)
 
     def show_frame(self, frame: bytes, frame_layer: Layer | None = None) -> None:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from tui.engine.capture import CaptureRecord
     from tui.engine.pkt import Hop
 
-__all__ = ["PacketWalk", "EXPLAIN"]
+__all__ = ["PacketWalk", "EXPLAIN", "capture_hop"]
 
 # What each recorded action means, in a learner's words (keys are the engine's hop actions).
 EXPLAIN: dict[str, tuple[str, str]] = {
@@ -180,7 +180,7 @@ class PacketWalk(Vertical, can_focus=False):
             self.query_one("#walk-card", Static).update(self.card_text())
             return
         self._hops = hops(list(self._record.trace))
-        self._captured_at = _capture_hop(self._record, self._hops)
+        self._captured_at = capture_hop(self._record, self._hops) or 0
         options = self.query_one("#walk-hops", OptionList)
         options.clear_options()
         options.add_options([Option(self._hop_text(i), id=str(i)) for i in range(len(self._hops))])
@@ -299,14 +299,21 @@ class PacketWalk(Vertical, can_focus=False):
         self.index = self._captured_at
 
 
-def _capture_hop(record: CaptureRecord, hops: list[Hop]) -> int:
-    """The hop at which the capture saw the packet.
+def capture_hop(record: CaptureRecord, hops: list[Hop] | None = None) -> int | None:
+    """The index (0-based) of the hop at which the capture saw the packet; None when no hop is recorded.
 
     ``trace_pos`` hops had happened when the tap ran: a transmit tap runs after
     the interface's own "tx" hop, a receive tap before the "deliver"/"rx" hop of
     that interface, so the capture point is whichever of the two neighbours is on
-    the captured device.
+    the captured device. The packet detail's "journey" line and the walk's mark
+    both come from here, so they name the same hop (shown 1-based to people).
     """
+    if hops is None:
+        from tui.engine.pkt import hops as read_hops
+
+        hops = read_hops(list(record.trace))
+    if not hops:
+        return None
     pos = min(record.trace_pos, len(hops))
     for i in (pos, pos - 1) if not record.outgoing else (pos - 1, pos):
         if 0 <= i < len(hops) and hops[i].dev == record.dev and hops[i].where == record.where:

@@ -1,7 +1,7 @@
 """The Routes pane: the routing table of the selected namespace, or its neighbour (ARP) table.
 
 Both tables are live (keyed rows updated in place); ``t`` switches between
-them, so a learner can watch an ARP entry go INCOMPLETE -> REACHABLE ->
+them (the pane's frame says so, with the key taken from the binding), so a learner can watch an ARP entry go INCOMPLETE -> REACHABLE ->
 STALE while a ping runs.
 """
 
@@ -18,6 +18,7 @@ from textual.reactive import reactive
 from textual.widgets import ContentSwitcher, DataTable
 
 from tui.app.i18n import t
+from tui.app.keys import ROUTES_TOGGLE_KEY
 from tui.app.lab_view import NeighRow, RouteRow
 from tui.app.tablesync import sync_rows
 from tui.app.widgets.live_table import LiveTable
@@ -37,7 +38,7 @@ class RoutesPane(Vertical):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t", "toggle_neigh", "Routes/neighbours", id="routes.toggle"),
+        Binding(ROUTES_TOGGLE_KEY, "toggle_neigh", "Routes/neighbours", id="routes.toggle"),
     ]
 
     can_focus: ClassVar[bool] = False
@@ -61,6 +62,17 @@ class RoutesPane(Vertical):
 
     def on_mount(self) -> None:
         self._add_columns()
+        self._show_hint()
+
+    def toggle_hint(self) -> str:
+        """``t: neighbours / routes`` in the pane's language, the key read from the pane's own binding."""
+        binding = next(b for b in self.BINDINGS if isinstance(b, Binding) and b.action == "toggle_neigh")
+        key = self.app.get_key_display(binding) if self.is_attached else binding.key
+        return t(self.lang, "routes.toggle", keys=key)
+
+    def _show_hint(self) -> None:
+        if self.parent is not None:
+            self.parent.border_subtitle = self.toggle_hint()
 
     def _add_columns(self) -> None:
         routes = self.query_one("#routes-table", DataTable)
@@ -73,6 +85,7 @@ class RoutesPane(Vertical):
     def set_lang(self, lang: str) -> None:
         self.lang = lang
         self.reset_columns()
+        self._show_hint()
 
     def reset_columns(self) -> None:
         """Empty both tables and size their columns afresh (DataTable columns only ever grow)."""

@@ -7,18 +7,34 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from tui.app.i18n import t
 from tui.app.stepview import StepItem
 
+MARKS = {"current": "▶", "completed": "✓", "skipped": "↷", "open": "·"}
 
-def item_label(item: StepItem) -> Content:
-    mark = "▶" if item.current else ("✓" if item.completed else "·")
-    style = "bold $text-accent" if item.current else ("$text-success" if item.completed else "$text-muted")
-    return Content.assemble((f"{mark} ", style), (f"{item.index + 1}. ", "$text-muted"),
-                            (item.title, "bold" if item.current else ""))
+
+def item_mark(item: StepItem) -> str:
+    """▶ current, ✓ completed by the learner, ↷ skipped (its solution was played for them), · not done."""
+    if item.current:
+        return MARKS["current"]
+    if item.completed:
+        return MARKS["completed"]
+    return MARKS["skipped"] if item.skipped else MARKS["open"]
+
+
+def item_label(item: StepItem, lang: str = "en") -> Content:
+    mark = item_mark(item)
+    style = "bold $text-accent" if item.current else (
+        "$text-success" if item.completed else ("$text-warning" if item.skipped else "$text-muted"))
+    parts: list[tuple[str, str] | str] = [(f"{mark} ", style), (f"{item.index + 1}. ", "$text-muted"),
+                                          (item.title, "bold" if item.current else "")]
+    if item.skipped and not item.completed:
+        parts.append((f"  {t(lang, 'steps.skipped')}", "$text-muted italic"))
+    return Content.assemble(*parts)
 
 
 class StepList(OptionList):
-    """Steps 1..N: ✓ done, ▶ current."""
+    """Steps 1..N: ✓ completed, ↷ skipped, ▶ current."""
 
     DEFAULT_CSS = """
     StepList {
@@ -36,8 +52,9 @@ class StepList(OptionList):
             super().__init__()
             self.index = index
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+    def __init__(self, lang: str = "en", *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id, classes=classes)
+        self.lang = lang
         self._items: list[StepItem] = []
 
     def show(self, items: list[StepItem]) -> None:
@@ -47,10 +64,10 @@ class StepList(OptionList):
         self._items = list(items)
         if same_shape:
             for item in items:
-                self.replace_option_prompt_at_index(item.index, item_label(item))
+                self.replace_option_prompt_at_index(item.index, item_label(item, self.lang))
         else:
             self.clear_options()
-            self.add_options([Option(item_label(item), id=f"step-{item.index}") for item in items])
+            self.add_options([Option(item_label(item, self.lang), id=f"step-{item.index}") for item in items])
         current = next((i.index for i in items if i.current), None)
         if current is not None:
             self.highlighted = current

@@ -24,7 +24,7 @@ from tui.engine.docker.swarm import (
 from tui.shell.docker.flags import F, FlagError, parse
 from tui.shell.docker.humanize import ago, rfc3339nano
 from tui.shell.docker.table import render_format, tabulate
-from tui.shell.registry import Ctx
+from tui.shell.registry import Ctx, terminal_size
 
 
 def manager(d: Daemon) -> Any:
@@ -359,12 +359,21 @@ def converge(ctx: Ctx, d: Daemon, svc: Service, *, quiet: bool, label: str) -> G
         yield 5 * SEC  # verify: Waiting 5 seconds to verify that tasks are stable...
     if quiet:
         return 0
-    ctx.out(progress_text(c, svc))
+    size = terminal_size(ctx)
+    ctx.out(progress_text(c, svc, size[0] if size is not None else DEFAULT_WIDTH))
     del clock
     return 0
 
 
-def progress_text(c: Any, svc: Service) -> str:
+# jsonmessage.JSONProgress.width(): the terminal's width, 200 when TIOCGWINSZ fails (no terminal, size unknown)
+DEFAULT_WIDTH = 200
+# JSONProgress.String(): the [===>] bar only on terminals wider than this; a task line then ends after its
+# state (the service progress sets HideCounts and no Start, so no counts or time are left either)
+BAR_MIN_WIDTH = 110
+
+
+def progress_text(c: Any, svc: Service, width: int = DEFAULT_WIDTH) -> str:
+    """The service progress as a terminal of ``width`` columns shows it at the end (jsonmessage's TTY form)."""
     total = c.desired_count(svc)
     running = c.running_count(svc)
     lines = [f"overall progress: {running} out of {total} tasks "]
@@ -377,9 +386,11 @@ def progress_text(c: Any, svc: Service) -> str:
                 lines.append(f"{slot}/{total}: {t.error[:75]} ")
                 continue
             n = int(TASK_STATES.index(state) + 1) if state in TASK_STATES else 9
-            bar_n = int(n / 9 * 100) // 2
-            bar = "[" + "=" * bar_n + ">" + " " * (50 - bar_n) + "]"
-            lines.append(f"{slot}/{total}: {state.ljust(9)} {bar} ")
+            bar = ""
+            if width > BAR_MIN_WIDTH:
+                bar_n = min(50, int(n / 9 * 100) // 2)
+                bar = "[" + "=" * bar_n + ">" + " " * (50 - bar_n) + "] "
+            lines.append(f"{slot}/{total}: {state.ljust(9)} {bar}")
     lines.append("verify: Service converged " if c.converged(svc) else "verify: Detected task failure ")
     return "\n".join(lines) + "\n"
 
