@@ -6,17 +6,11 @@ import re
 
 import pytest
 
+from tests.shelltools import run
 from tui.engine.docker.scenarios import docker_host, swarm
 from tui.shell import Shell
 
 pytest.importorskip("tui.engine.apps.dns")
-
-
-def run(shell: Shell, *lines: str) -> str:
-    start = len(shell.terminal.text())
-    for line in lines:
-        shell.run_line(line, echo=True)
-    return shell.terminal.text()[start:]
 
 
 def answers(out: str, name: str) -> list[str]:

@@ -5,15 +5,9 @@ from __future__ import annotations
 import json
 import re
 
+from tests.shelltools import run
 from tui.engine.docker.scenarios import docker_host, swarm
 from tui.shell import Shell
-
-
-def run(shell: Shell, *lines: str) -> str:
-    start = len(shell.terminal.text())
-    for line in lines:
-        shell.run_line(line, echo=True)
-    return shell.terminal.text()[start:]
 
 
 def body(out: str) -> str:

@@ -6,17 +6,11 @@ import re
 
 import pytest
 
+from tests.shelltools import run
 from tui.engine.docker.scenarios import swarm
 from tui.shell import Shell
 
 pytest.importorskip("tui.engine.apps.http")
-
-
-def run(shell: Shell, *lines: str) -> str:
-    start = len(shell.terminal.text())
-    for line in lines:
-        shell.run_line(line, echo=True)
-    return shell.terminal.text()[start:]
 
 
 @pytest.fixture()

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import re
 
+from tests.shelltools import run
 from tui.engine.docker.scenarios import swarm, two_nodes
 from tui.shell import Shell
-
-
-def run(shell: Shell, *lines: str) -> str:
-    start = len(shell.terminal.text())
-    for line in lines:
-        shell.run_line(line, echo=True)
-    return shell.terminal.text()[start:]
 
 
 def test_init_join_with_a_token_from_command_substitution() -> None:

@@ -400,11 +400,7 @@ def _iputils_ping(ctx: Ctx, opts: dict[str, str], target: str) -> Generator[Any,
         return 2
     ns = ctx.sandbox.netns
     clock = ctx.clock
-    next_pid = getattr(ctx.sandbox, "next_pid", None) or ctx.sandbox.host.next_pid
-    pid = getattr(ctx, "pid", 0) or next_pid()
-    ident = pid & 0xFFFF
-    while ident in ns.ping_sockets:
-        ident = (ident + 1) & 0xFFFF
+    ident = _icmp_ident(ctx, ns)
     src = ns.source_for(dst)
     if src is None:
         ctx.err("ping: connect: Network is unreachable\n")
@@ -703,6 +699,17 @@ def _finish(rts: _Rts, target: str) -> str:
     return "".join(out)
 
 
+def _icmp_ident(ctx: Ctx, ns: Any) -> int:
+    """The echo identifier: the pid (busybox, and iputils on a raw socket; containers count their own
+    pids), moved on past one a ping already running in the namespace uses."""
+    next_pid = getattr(ctx.sandbox, "next_pid", None) or ctx.sandbox.host.next_pid
+    pid = getattr(ctx, "pid", 0) or next_pid()
+    ident = pid & 0xFFFF
+    while ident in ns.ping_sockets:
+        ident = (ident + 1) & 0xFFFF
+    return ident
+
+
 def _icmp_text(info: dict[str, Any]) -> str:
     text = {
         (3, 0): "Destination Net Unreachable", (3, 1): "Destination Host Unreachable",
@@ -743,12 +750,7 @@ def _busybox_ping(ctx: Ctx, opts: dict[str, str], target: str) -> Generator[Any,
         return 1
     ns = ctx.sandbox.netns
     clock = ctx.clock
-    # the ICMP id is the pid; containers count their own pids
-    next_pid = getattr(ctx.sandbox, "next_pid", None) or ctx.sandbox.host.next_pid
-    pid = getattr(ctx, "pid", 0) or next_pid()
-    ident = pid & 0xFFFF
-    while ident in ns.ping_sockets:
-        ident = (ident + 1) & 0xFFFF
+    ident = _icmp_ident(ctx, ns)
     src = ns.source_for(dst)
     if src is None:
         ctx.err("ping: sendto: Network is unreachable\n")
