@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from tests.shelltools import run
+from tui.engine.clock import SEC
+from tui.engine.docker.ipam import ip_str
 from tui.engine.docker.scenarios import swarm, two_nodes
 from tui.shell import Shell
 
@@ -39,7 +41,7 @@ def test_errors_are_dockers() -> None:
     out = run(sh, "docker swarm init")
     assert ('Error response from daemon: This node is already part of a swarm. Use "docker swarm leave" to leave '
             "this swarm and join another one.") in out
-    token = sh.lab.swarms[0].worker_token  # type: ignore[attr-defined]
+    token = sh.lab.swarms[0].worker_token
     run(sh, f"ssh ip-10-0-2-253 docker swarm join --token {token} 10.0.2.197:2377")
     out = run(sh, "ssh ip-10-0-2-253 docker service ls")
     assert ("Error response from daemon: This node is not a swarm manager. Worker nodes can't be used to view or "
@@ -119,3 +121,81 @@ def test_service_progress_follows_the_terminal_width_like_jsonmessage() -> None:
     assert run(sh, "env | grep -c COLUMNS").endswith("\n0\n")  # bash keeps them as shell variables, not exported
     sh.resize(None, None)
     assert run(sh, "docker service scale a=1").count(bar) == 1
+
+
+# --- a join that cannot reach the manager's 2377 -------------------------------------------------------------
+WORKER = "ip-10-0-2-253"
+
+
+def _blocked_join(seed: int = 3) -> tuple[Shell, str]:
+    """A manager whose INPUT drops TCP 2377, and the worker's `docker swarm join` to it."""
+    sh = Shell(two_nodes(seed=seed), "ip-10-0-2-197")
+    run(sh, "docker swarm init --advertise-addr 10.0.2.197", "iptables -I INPUT -p tcp --dport 2377 -j DROP",
+        "TOKEN=$(docker swarm join-token -q worker)")
+    t0 = sh.clock.now
+    out = run(sh, f"ssh {WORKER} docker swarm join --token $TOKEN 10.0.2.197:2377")
+    assert sh.clock.now - t0 >= 20 * SEC  # swarmConnectTimeout
+    return sh, out
+
+
+def test_join_through_a_dropped_2377_times_out_and_stays_pending() -> None:
+    sh, out = _blocked_join()
+    assert ('Error response from daemon: Timeout was reached before node joined. The attempt to join the swarm will '
+            'continue in the background. Use the "docker info" command to see the current swarm status of your '
+            "node.\n") in out
+    info = run(sh, f"ssh {WORKER} docker info")
+    assert (" Swarm: pending\n  NodeID: \n  Is Manager: false\n  Node Address: 10.0.2.253\n  Manager Addresses:\n"
+            "   10.0.2.197:2377\n") in info
+    assert run(sh, f"ssh {WORKER}", "docker info -f '{{.Swarm.LocalNodeState}}'", "exit").count("\npending\n") == 1
+    assert ('Error response from daemon: This node is already part of a swarm. Use "docker swarm leave" to leave '
+            "this swarm and join another one.") in run(sh, f"ssh {WORKER} docker swarm join --token $TOKEN "
+                                                            "10.0.2.197:2377")
+    assert "Worker nodes can't be used to view or modify cluster state" in run(sh, f"ssh {WORKER} docker node ls")
+    assert WORKER not in run(sh, "docker node ls")
+    # the tries are real SYNs that the manager's INPUT chain drops
+    syns = run(sh, "tcpdump -n -i eth0 -c 2 tcp port 2377 &", "sleep 10", "wait")
+    assert syns.count("10.0.2.253.") == 2 and "> 10.0.2.197.2377: Flags [S]," in syns
+
+
+def test_pending_join_completes_once_the_rule_is_deleted_and_the_overlay_works() -> None:
+    sh, _ = _blocked_join()
+    run(sh, "iptables -D INPUT -p tcp --dport 2377 -j DROP", "sleep 5")
+    rows = run(sh, "docker node ls").splitlines()
+    assert any(re.fullmatch(r"[0-9a-z]{25}     ip-10-0-2-253   Ready     Active                          20\.10\.12", r)
+               for r in rows)
+    assert run(sh, f"ssh {WORKER}", "docker info -f '{{.Swarm.LocalNodeState}}'", "exit").count("\nactive\n") == 1
+    run(sh, "docker network create -d overlay net1",
+        "docker service create --name test --replicas 2 --network net1 busybox sleep 100000")
+    cluster = sh.lab.swarms[0]
+    net = cluster.find_network("net1")
+    svc = cluster.find_service("test")
+    remote = [t for t in svc.tasks if cluster.nodes[t.node_id].hostname == WORKER]
+    assert len(remote) == 1
+    addr = ip_str(remote[0].addrs[net.id])
+    out = run(sh, f"docker exec $(docker ps -q) ping -c 2 -W 1 {addr}")
+    assert "2 packets transmitted, 2 packets received, 0% packet loss" in out
+
+
+def test_a_first_join_that_never_got_through_ends_in_error_until_leave() -> None:
+    sh, _ = _blocked_join()
+    run(sh, "sleep 20")  # DownloadRootCA: 5 tries of 5 s, each followed by 2 s
+    info = run(sh, f"ssh {WORKER} docker info")
+    assert (" Swarm: error\n  NodeID: \n  Error: rpc error: code = DeadlineExceeded desc = context deadline exceeded\n"
+            "  Is Manager: false\n  Node Address: 10.0.2.253\n Runtimes:") in info
+    run(sh, "iptables -D INPUT -p tcp --dport 2377 -j DROP", "sleep 60")
+    assert WORKER not in run(sh, "docker node ls")  # a first run is not restarted
+    assert "This node is already part of a swarm." in run(sh, f"ssh {WORKER} docker swarm join --token $TOKEN "
+                                                              "10.0.2.197:2377")
+    assert 'Use "docker swarm init" or "docker swarm join"' in run(sh, f"ssh {WORKER} docker node ls")
+    assert "Node left the swarm.\n" in run(sh, f"ssh {WORKER} docker swarm leave")
+    assert "This node joined a swarm as a worker.\n" in run(sh, f"ssh {WORKER} docker swarm join --token $TOKEN "
+                                                                "10.0.2.197:2377")
+
+
+def test_leave_while_pending_stops_the_join() -> None:
+    sh, _ = _blocked_join()
+    assert run(sh, f"ssh {WORKER} docker swarm leave").endswith("docker swarm leave\nNode left the swarm.\n")
+    assert " Swarm: inactive\n" in run(sh, f"ssh {WORKER} docker info")
+    run(sh, "iptables -D INPUT -p tcp --dport 2377 -j DROP", "sleep 30")
+    assert WORKER not in run(sh, "docker node ls")
+    assert "Error response from daemon: This node is not part of a swarm" in run(sh, f"ssh {WORKER} docker swarm leave")

@@ -51,7 +51,7 @@ def assert_schema(records: list[dict[str, Any]]) -> None:
 
 
 def services(session: Session) -> dict[str, str]:
-    cluster = session.lab.swarms[0]  # type: ignore[attr-defined]
+    cluster = session.lab.swarms[0]
     return {s.name: s.id for s in cluster.services.values()}
 
 

@@ -164,7 +164,7 @@ def _lab_hosts(shell: Shell) -> list[str]:
 
 def _netns_names(shell: Shell) -> list[str]:
     host = shell.sandbox.host
-    return [*host.netns_by_name, *getattr(host, "docker_netns", {})]
+    return [*host.netns_by_name, *host.docker_netns]
 
 
 def _split(text: str) -> tuple[list[str], int]:
@@ -225,7 +225,7 @@ def _complete_args(shell: Shell, cmd: str, args: list[str], prefix: str) -> list
             return _pick(prefix, shell.sandbox.netns.links)
     if cmd == "nsenter" and prefix.startswith("--net="):
         base = "--net=/var/run/docker/netns/"
-        keys = getattr(shell.sandbox.host, "docker_netns", {})
+        keys = shell.sandbox.host.docker_netns
         return _pick(prefix, [base + k for k in keys])
     return None
 

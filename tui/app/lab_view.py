@@ -74,7 +74,7 @@ def _swarm_node(host: Host) -> Any:
 
 
 def _docker_namespaces(host: Host) -> dict[str, Namespace]:
-    return dict(getattr(host, "docker_netns", {}) or {})
+    return dict(host.docker_netns)
 
 
 def visible_hosts(lab: Lab) -> list[Host]:

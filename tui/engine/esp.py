@@ -149,10 +149,9 @@ class Xfrm:
 
     @classmethod
     def of(cls, ns: Namespace) -> Xfrm:
-        x = getattr(ns, "xfrm", None)
+        x = ns.xfrm
         if x is None:
-            x = cls(ns)
-            ns.xfrm = x  # type: ignore[attr-defined]
+            x = ns.xfrm = cls(ns)
         return x
 
     def _now_s(self) -> int:

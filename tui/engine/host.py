@@ -71,6 +71,8 @@ class Host(Sandbox):
 
         self._lab = lab
         self.netns_by_name: dict[str, Namespace] = {}
+        self.docker_netns: dict[str, Namespace] = {}  # docker's sandboxes by key (/var/run/docker/netns/<key>)
+        self.netns_sandboxes: dict[int, Sandbox] = {}  # id(namespace) -> the `ip netns exec` view of this host
         self.tcpdump_version = tcpdump_version
         self._pid = 1000
         self.hashrnd = lab.rng.getrandbits(32)  # the kernel's per-boot flow-hash secret

@@ -30,6 +30,7 @@ import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from tui.engine.addr import int_to_ip, ip_to_int
 from tui.engine.clock import SEC
 from tui.engine.links import HOP_DELAY
 from tui.engine.netfilter import Conn as NfConn
@@ -105,15 +106,8 @@ class IpvsError(Exception):
         self.errno = errno
 
 
-def _ip(v: int) -> str:
-    return f"{(v >> 24) & 255}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
-
-
 def _as_ip(v: int | str) -> int:
-    if isinstance(v, int):
-        return v
-    a, b, c, d = (int(x) for x in v.split("."))
-    return a << 24 | b << 16 | c << 8 | d
+    return v if isinstance(v, int) else ip_to_int(v)
 
 
 def _as_proto(p: int | str | None) -> int:
@@ -192,7 +186,7 @@ class Dest:
         return self.activeconns + self.inactconns
 
     def __repr__(self) -> str:
-        return f"<Dest {_ip(self.addr)}:{self.port} {self.method} w={self.weight}>"
+        return f"<Dest {int_to_ip(self.addr)}:{self.port} {self.method} w={self.weight}>"
 
 
 class Service:
@@ -237,7 +231,7 @@ class Service:
         """How traces name the service: ``FWM 256`` or ``TCP 10.0.1.2:80``."""
         if self.fwmark:
             return f"FWM {self.fwmark}"
-        return f"{_PROTO_LABEL.get(self.proto, '?')} {_ip(self.vip)}:{self.port}"
+        return f"{_PROTO_LABEL.get(self.proto, '?')} {int_to_ip(self.vip)}:{self.port}"
 
     def find_dest(self, addr: int, port: int) -> Dest | None:
         return self._index.get((addr, port))  # kept in step with ``dests`` by add_server/del_server
@@ -405,8 +399,8 @@ class IpvsConn:
         return max(0, (self.expires - now) // SEC)
 
     def __repr__(self) -> str:
-        return (f"<IpvsConn {_PROTO_LABEL.get(self.proto, '?')} {_ip(self.caddr)}:{self.cport} -> "
-                f"{_ip(self.vaddr)}:{self.vport} -> {_ip(self.daddr)}:{self.dport} {self.state_name}>")
+        return (f"<IpvsConn {_PROTO_LABEL.get(self.proto, '?')} {int_to_ip(self.caddr)}:{self.cport} -> "
+                f"{int_to_ip(self.vaddr)}:{self.vport} -> {int_to_ip(self.daddr)}:{self.dport} {self.state_name}>")
 
 
 _SYSCTL_DEFAULTS = {
@@ -859,7 +853,7 @@ class Ipvs:
         if cp.template is not None:
             self._touch_template(cp)
         svc = cp.service
-        target = f"{_ip(cp.daddr)}:{cp.dport}"
+        target = f"{int_to_ip(cp.daddr)}:{cp.dport}"
         detail = (f"{svc.label()} {svc.scheduler} -> {target}" if new
                   else f"{svc.label()} -> {target} ({cp.state_name})")
         return self._xmit(pkt, cp, dev, detail)
@@ -956,7 +950,7 @@ class Ipvs:
         r = self.ns.routes.lookup(daddr)
         if r is None or r.type in ("unreachable", "blackhole", "prohibit") or (
                 r.type != "local" and r.dev not in self.ns.links):
-            pkt.hop(self.ns.where, dev, "drop", f"IPVS: no route to real server {_ip(daddr)}")
+            pkt.hop(self.ns.where, dev, "drop", f"IPVS: no route to real server {int_to_ip(daddr)}")
             return None
         return r
 
@@ -1074,7 +1068,7 @@ class Ipvs:
         data = pkt.data
         l3 = pkt.l3
         dst = int.from_bytes(data[l3 + 16:l3 + 20], "big")
-        before = f"{_ip(cp.daddr)}:{cp.dport}"
+        before = f"{int_to_ip(cp.daddr)}:{cp.dport}"
         pkt.data = nat_rewrite(data, l3, cp.vaddr, dst, cp.vport, -1)
         total = data[l3 + 2] << 8 | data[l3 + 3]
         self._stats_out(cp, total)
@@ -1084,7 +1078,7 @@ class Ipvs:
             self._alter_conntrack(pkt, cp, outin=False)
         else:
             self._untrack(pkt)
-        pkt.hop(self.ns.where, dev, "IPVS", f"reply {before} -> {_ip(cp.vaddr)}:{cp.vport}")
+        pkt.hop(self.ns.where, dev, "IPVS", f"reply {before} -> {int_to_ip(cp.vaddr)}:{cp.vport}")
 
     # --- ICMP errors about IPVS connections ------------------------------------------------------
     @staticmethod
@@ -1129,7 +1123,7 @@ class Ipvs:
         l3 = pkt.l3
         self._stats_in(cp, data[l3 + 2] << 8 | data[l3 + 3])
         if cp.method != MASQ:
-            return self._xmit(pkt, cp, dev, f"{cp.service.label()} icmp error -> {_ip(cp.daddr)}")
+            return self._xmit(pkt, cp, dev, f"{cp.service.label()} icmp error -> {int_to_ip(cp.daddr)}")
         r = self._route(pkt, cp.daddr, dev)
         if r is None:
             return True
@@ -1140,7 +1134,7 @@ class Ipvs:
         self._mark(pkt, cp)
         if not cp.nfct:
             self._untrack(pkt)
-        pkt.hop(self.ns.where, dev, "IPVS", f"icmp error {_ip(cp.vaddr)}:{cp.vport} -> {_ip(cp.daddr)}:{cp.dport}")
+        pkt.hop(self.ns.where, dev, "IPVS", f"icmp error {int_to_ip(cp.vaddr)}:{cp.vport} -> {int_to_ip(cp.daddr)}:{cp.dport}")
         if r.type == "local":
             return False
         self._send_out(pkt, r, cp.daddr, None)
@@ -1163,7 +1157,7 @@ class Ipvs:
         self._mark(pkt, cp)
         if not cp.nfct:
             self._untrack(pkt)
-        pkt.hop(self.ns.where, dev, "IPVS", f"icmp error from {_ip(cp.daddr)} -> from {_ip(cp.vaddr)}")
+        pkt.hop(self.ns.where, dev, "IPVS", f"icmp error from {int_to_ip(cp.daddr)} -> from {int_to_ip(cp.vaddr)}")
 
     def _icmp_error(self, pkt: Pkt, itype: int, code: int, src: int, mtu: int = 0) -> None:
         """icmp_send from IPVS: the error comes from the virtual address the client used."""

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import random
+from typing import TYPE_CHECKING
 
 from tui.engine.clock import SEC, Clock
 from tui.engine.host import Host
+
+if TYPE_CHECKING:
+    from tui.engine.docker.swarm import Cluster
 
 # 2021-11-08 04:25:00 UTC: the morning the seed note's capture was taken.
 DEFAULT_EPOCH_NS = 1_636_345_500 * SEC
@@ -22,6 +26,7 @@ class Lab:
         self.segments: dict[str, object] = {}
         # id prefixes a scenario pins, consumed in creation order, by kind ("container@HOST", "service", ...)
         self.pins: dict[str, list[str]] = {}
+        self.swarms: list[Cluster] = []  # every `docker swarm init` so far (join finds its manager here)
 
     def add_host(self, hostname: str, **kwargs: object) -> Host:
         host = Host(self, hostname, **kwargs)  # type: ignore[arg-type]

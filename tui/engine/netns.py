@@ -23,6 +23,7 @@ from tui.engine.route import LOCAL, MAIN, Route, RouteTables, prefix_mask
 if TYPE_CHECKING:
     from tui.engine.capture import Capture
     from tui.engine.clock import Clock
+    from tui.engine.esp import Xfrm
     from tui.engine.host import Host
 
 ETH_IP = b"\x08\x00"
@@ -128,6 +129,8 @@ class Namespace:
         self.tcp = None  # set lazily by tui.engine.tcp
         self.vxlan_ports: dict[int, list[Vxlan]] = {}
         self.ipvs: Any = None  # tui.engine.ipvs.Ipvs, made by Ipvs.of(ns)
+        self.xfrm: Xfrm | None = None  # SAD and SPD, made by Xfrm.of(ns)
+        self.netnsids: dict[int, int] = {}  # id(peer namespace) -> netnsid, given out as `ip` first shows a peer
         self._ip_id = host.lab.rng.randrange(65536)
         self._frags: dict[tuple[int, int, int, int], list[tuple[int, bytes, bool]]] = {}
         self.netfilter = self._make_netfilter()
@@ -485,7 +488,7 @@ class Namespace:
                 self.tcp = TcpStack(self)
             self.tcp.receive(pkt, src, dst, off)
         elif proto == PROTO_ESP:
-            xfrm = self.__dict__.get("xfrm")
+            xfrm = self.xfrm
             if xfrm is None:
                 return
             total = data[l3 + 2] << 8 | data[l3 + 3]
@@ -681,7 +684,7 @@ class Namespace:
             if new_dst != dst:
                 dst = new_dst
                 r = self.routes.lookup(dst) or r
-        xfrm = self.__dict__.get("xfrm")
+        xfrm = self.xfrm
         if xfrm is not None and xfrm.policies and not xfrm_done:
             # ip_route_me_harder after mangle OUTPUT: xfrm_lookup with the (possibly new) mark
             data = pkt.data

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from tui.engine.addr import int_to_ip
+
 
 class Hop(NamedTuple):
     """One step of a packet's journey (traces store these fields flat, :data:`HOP_FIELDS` per hop; see :func:`hops`)."""
@@ -28,14 +30,10 @@ class Hop(NamedTuple):
     detail: str = ""
 
 
-def _ip(v: int) -> str:
-    return f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
-
-
 # Hot-path hops store their detail as a tuple of raw values; these turn them into text on demand.
 DETAIL_TEXT = {
-    "encap": lambda vni, src, sport, dst, dport: f"vni {vni} {_ip(src)}:{sport} -> {_ip(dst)}:{dport}",
-    "decap": lambda vni, src: f"vni {vni} from {_ip(src)}",
+    "encap": lambda vni, src, sport, dst, dport: f"vni {vni} {int_to_ip(src)}:{sport} -> {int_to_ip(dst)}:{dport}",
+    "decap": lambda vni, src: f"vni {vni} from {int_to_ip(src)}",
     "wire": lambda a, b: f"{a} -> {b}",
     "veth": lambda name: f"from {name}",
     "bridge-forward": lambda a, b: f"{a} -> {b}" if a else f"-> {b}",

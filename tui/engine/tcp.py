@@ -32,6 +32,7 @@ import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from tui.engine.addr import int_to_ip
 from tui.engine.clock import MS, SEC
 from tui.engine.netns import PROTO_TCP, checksum
 
@@ -175,7 +176,7 @@ class Conn:
         self.eof_reported = False
 
     def __repr__(self) -> str:
-        return f"<Conn {_ip(self.laddr)}:{self.lport} -> {_ip(self.raddr)}:{self.rport} {self.state}>"
+        return f"<Conn {int_to_ip(self.laddr)}:{self.lport} -> {int_to_ip(self.raddr)}:{self.rport} {self.state}>"
 
     @property
     def key(self) -> tuple[int, int, int, int]:
@@ -854,7 +855,3 @@ def _parse_options(b: bytes) -> dict[str, Any]:
                            for j in range(i + 2, i + length - 7, 8)]
         i += length
     return out
-
-
-def _ip(v: int) -> str:
-    return f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
-from tui.engine.addr import ip_to_int
+from tui.engine.addr import int_to_ip, ip_to_int
 from tui.engine.clock import US
 from tui.engine.links import Dummy, IfAddr, Nic
 from tui.engine.route import Route
@@ -108,8 +108,7 @@ def lookup_name(ns, name: str) -> str | None:  # type: ignore[no-untyped-def]
         for link in host.root_ns.links.values():
             for a in link.addrs:
                 if a.addr >> 24 != 127:
-                    v = a.addr
-                    return f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
+                    return int_to_ip(a.addr)
     return None
 
 

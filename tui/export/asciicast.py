@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from tui.export.journal import parse_time, prompt_of, text_of, words
+from tui.export.journal import one_line, parse_time, prompt_of, text_of, words
 
 WIDTH = 120
 HEIGHT = 40
@@ -47,7 +47,7 @@ def render(records: list[dict[str, Any]], lang: str | None = None) -> str:
             continue
         kind = rec.get("kind")
         if kind == "step":
-            title = " ".join(text_of(rec, "title").split())
+            title = one_line(text_of(rec, "title"))
             if not title:  # a chapter needs a name: "Step 3"
                 index = rec.get("index")
                 title = f"{w['step']} {index + 1}" if isinstance(index, int) else w["step"]
@@ -69,7 +69,7 @@ def _header(session: Mapping[str, Any], cast: _Cast) -> str:
     started = parse_time(session.get("started"))
     if started is not None:
         header["timestamp"] = int(started.timestamp())
-    title = " ".join(text_of(session, "title").split())
+    title = one_line(text_of(session, "title"))
     if title:
         header["title"] = title
     header["env"] = dict(ENV)

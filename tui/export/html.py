@@ -21,13 +21,20 @@ from tui.export.journal import (
     Journal,
     Record,
     Section,
-    format_started,
+    check_line,
+    end_text,
+    entries,
     heading_of,
+    hint_label,
+    one_line,
+    packet_places,
     parse,
     prompt_of,
     screen_text,
+    session_facts,
     status_of,
     text_of,
+    verdict_of,
     words,
 )
 
@@ -39,7 +46,7 @@ def render(records: list[dict[str, Any]], lang: str | None = None) -> str:
     journal = parse(records)
     code = (lang or journal.lang).split("-")[0].lower()
     w = words(code)
-    title = " ".join(journal.title.split()) or w["untitled"]
+    title = one_line(journal.title) or w["untitled"]
     ids = _section_ids(journal.sections)
     body: list[str] = ['<header>', f'<h1>{_esc(title)}</h1>']
     meta = _meta(journal, w)
@@ -72,17 +79,14 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+_META_TAG = {"lesson": "code", "scenario": "code", "started": "time"}
+
+
 def _meta(journal: Journal, w: Mapping[str, str]) -> str:
-    s = journal.session
     parts: list[str] = []
-    if s.get("lesson"):
-        parts.append(f'{_esc(w["lesson"])} <code>{_esc(text_of(s, "lesson"))}</code>')
-    if s.get("scenario"):
-        parts.append(f'{_esc(w["scenario"])} <code>{_esc(text_of(s, "scenario"))}</code>')
-    if "seed" in s and s.get("seed") is not None:
-        parts.append(f'{_esc(w["seed"])} {_esc(str(s["seed"]))}')
-    if s.get("started"):
-        parts.append(f'{_esc(w["started"])} <time>{_esc(format_started(s["started"]))}</time>')
+    for key, text in session_facts(journal.session):
+        tag = _META_TAG.get(key)
+        parts.append(f"{_esc(w[key])} " + (f"<{tag}>{_esc(text)}</{tag}>" if tag else _esc(text)))
     return " · ".join(parts)
 
 
@@ -106,25 +110,15 @@ def _section(section: Section, anchor: str, w: Mapping[str, str]) -> str:
         narrative = text_of(section.step, "text")
         if narrative.strip():
             out.append(f'<div class="narrative">\n{markdown_to_html(narrative, heading_offset=2)}</div>')
-    items = section.items
-    i = 0
-    while i < len(items):
-        rec = items[i]
-        kind = rec.get("kind")
+    for kind, recs in entries(section):
         if kind == "command":
-            out.append(terminal_block(rec, w))
+            out.append(terminal_block(recs[0], w))
         elif kind == "check":
-            out.append(_check(rec, w))
+            out.append(_check(recs[0], w))
         elif kind == "hint":
-            out.append(_hint(rec, w))
+            out.append(_hint(recs[0], w))
         elif kind == "quiz":
-            attempts = [rec]
-            while (i + 1 < len(items) and items[i + 1].get("kind") == "quiz"
-                   and text_of(items[i + 1], "question") == text_of(rec, "question")):
-                i += 1
-                attempts.append(items[i])
-            out.append(_quiz(attempts, w))
-        i += 1
+            out.append(_quiz(recs, w))
     out.append("</section>")
     return "\n".join(out)
 
@@ -149,18 +143,13 @@ def terminal_block(command: Record, w: Mapping[str, str]) -> str:
 
 
 def _check(rec: Record, w: Mapping[str, str]) -> str:
-    passed = bool(rec.get("passed"))
-    mark, label, cls = ("✓", w["check_passed"], "pass") if passed else ("✗", w["check_failed"], "fail")
-    message = " ".join(text_of(rec, "message").split())
-    text = f"{mark} {label}" + (f"{w['colon']}{message}" if message else "")
-    return f'<p class="check {cls}">{_esc(text)}</p>'
+    cls = "pass" if rec.get("passed") else "fail"
+    return f'<p class="check {cls}">{_esc(check_line(rec, w))}</p>'
 
 
 def _hint(rec: Record, w: Mapping[str, str]) -> str:
-    n = rec.get("n")
-    label = f"{w['hint']} {n}" if n is not None else w["hint"]
     body = markdown_to_html(text_of(rec, "text"), heading_offset=3)
-    return (f'<aside class="hint"><p class="label">{_esc(label)}</p>\n{body}</aside>')
+    return (f'<aside class="hint"><p class="label">{_esc(hint_label(rec, w))}</p>\n{body}</aside>')
 
 
 def _quiz(attempts: list[Record], w: Mapping[str, str]) -> str:
@@ -169,7 +158,7 @@ def _quiz(attempts: list[Record], w: Mapping[str, str]) -> str:
     out = ['<div class="quiz">', f'<p class="label">{_esc(w["question"])}</p>', question.rstrip("\n"), "<ul>"]
     for rec in attempts:
         ok = bool(rec.get("correct"))
-        verdict = f"✓ {w['correct']}" if ok else f"✗ {w['incorrect']}"
+        verdict = verdict_of(rec, w)
         feedback = text_of(rec, "feedback")
         out.append(
             f'<li class="{"ok" if ok else "bad"}"><strong>{_esc(w["answer"])}{colon}</strong> '
@@ -186,14 +175,13 @@ def _quiz(attempts: list[Record], w: Mapping[str, str]) -> str:
 def _footer(journal: Journal, w: Mapping[str, str]) -> str:
     parts: list[str] = []
     if journal.packets:
-        where = Counter(text_of(p, "where") or "?" for p in journal.packets)
-        detail = w["sep"].join(f"{place} × {n}" for place, n in where.items())
+        detail = packet_places(journal.packets, w)
         parts.append(f'<p class="packets">{_esc(w["packets"] + w["colon"])}'
                      f'{len(journal.packets)} (<code>{_esc(detail)}</code>)</p>')
     if journal.end is not None:
         done = bool(journal.end.get("completed"))
         parts.append(f'<p class="end {"done" if done else "open"}">'
-                     f'{_esc(w["completed"] if done else w["not_completed"])}</p>')
+                     f'{_esc(end_text(journal.end, w))}</p>')
     return "<footer>\n" + "\n".join(parts) + "\n</footer>" if parts else ""
 
 

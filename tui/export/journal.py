@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -217,11 +218,75 @@ def format_started(value: object) -> str:
 def heading_of(section: Section, w: Mapping[str, str]) -> str:
     """``3. Title`` for a step heading; a step without a title still gets a name (``3. Step 3``)."""
     step = section.step or {}
-    title = " ".join(text_of(step, "title").split())
+    title = one_line(text_of(step, "title"))
     number = section.number
     if not title:
         return f"{w['step']} {number}" if number is not None else w["step"]
     return f"{number}. {title}" if number is not None else title
+
+
+def session_facts(session: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The header line's facts in order, as (word key, text): lesson, scenario, seed, start time."""
+    facts: list[tuple[str, str]] = []
+    if session.get("lesson"):
+        facts.append(("lesson", text_of(session, "lesson")))
+    if session.get("scenario"):
+        facts.append(("scenario", text_of(session, "scenario")))
+    if session.get("seed") is not None:
+        facts.append(("seed", str(session["seed"])))
+    if session.get("started"):
+        facts.append(("started", format_started(session["started"])))
+    return facts
+
+
+def entries(section: Section) -> Iterator[tuple[str, list[Record]]]:
+    """The section's items as (kind, records), one record each, except that consecutive
+    attempts at one quiz question make one entry (they share the question line)."""
+    items = section.items
+    i = 0
+    while i < len(items):
+        rec = items[i]
+        kind = str(rec.get("kind"))
+        group = [rec]
+        if kind == "quiz":
+            while (i + 1 < len(items) and items[i + 1].get("kind") == "quiz"
+                   and text_of(items[i + 1], "question") == text_of(rec, "question")):
+                i += 1
+                group.append(items[i])
+        yield kind, group
+        i += 1
+
+
+def check_line(rec: Mapping[str, Any], w: Mapping[str, str]) -> str:
+    """``✓ Check passed: <message>`` (or ``✗ Check failed``), on one line."""
+    passed = bool(rec.get("passed"))
+    mark, label = ("✓", w["check_passed"]) if passed else ("✗", w["check_failed"])
+    message = one_line(text_of(rec, "message"))
+    return f"{mark} {label}{w['colon']}{message}" if message else f"{mark} {label}"
+
+
+def hint_label(rec: Mapping[str, Any], w: Mapping[str, str]) -> str:
+    n = rec.get("n")
+    return f"{w['hint']} {n}" if n is not None else w["hint"]
+
+
+def verdict_of(rec: Mapping[str, Any], w: Mapping[str, str]) -> str:
+    return f"✓ {w['correct']}" if rec.get("correct") else f"✗ {w['incorrect']}"
+
+
+def packet_places(packets: list[Record], w: Mapping[str, str]) -> str:
+    """Where the captured packets were seen: ``node1/eth0 × 12, node2/eth0 × 9``."""
+    where = Counter(text_of(p, "where") or "?" for p in packets)
+    return w["sep"].join(f"{place} × {n}" for place, n in where.items())
+
+
+def end_text(end: Mapping[str, Any], w: Mapping[str, str]) -> str:
+    return w["completed"] if end.get("completed") else w["not_completed"]
+
+
+def one_line(text: str) -> str:
+    """White space runs (newlines included) folded to single spaces, ends trimmed."""
+    return " ".join(text.split())
 
 
 def prompt_of(command: Mapping[str, Any]) -> str:

@@ -11,7 +11,6 @@ session's language, so a Chinese session gives Chinese notes.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,13 +18,20 @@ from tui.export.journal import (
     Journal,
     Record,
     Section,
-    format_started,
+    check_line,
+    end_text,
+    entries,
     heading_of,
+    hint_label,
+    one_line,
+    packet_places,
     parse,
     screen_text,
+    session_facts,
     status_of,
     text_of,
     typed_lines,
+    verdict_of,
     words,
 )
 
@@ -38,7 +44,7 @@ def render(records: list[dict[str, Any]], lang: str | None = None) -> str:
     journal = parse(records)
     w = words(lang or journal.lang)
     out: list[str] = []
-    out.append(f"# {_one_line(journal.title) or w['untitled']}\n")
+    out.append(f"# {one_line(journal.title) or w['untitled']}\n")
     meta = _meta_line(journal, w)
     if meta:
         out.append(meta + "\n")
@@ -51,17 +57,8 @@ def render(records: list[dict[str, Any]], lang: str | None = None) -> str:
 
 
 def _meta_line(journal: Journal, w: Mapping[str, str]) -> str:
-    s = journal.session
-    parts: list[str] = []
-    if s.get("lesson"):
-        parts.append(f"{w['lesson']} {code_span(text_of(s, 'lesson'))}")
-    if s.get("scenario"):
-        parts.append(f"{w['scenario']} {code_span(text_of(s, 'scenario'))}")
-    if s.get("seed") is not None and "seed" in s:
-        parts.append(f"{w['seed']} {s['seed']}")
-    if s.get("started"):
-        parts.append(f"{w['started']} {format_started(s['started'])}")
-    return " · ".join(parts)
+    return " · ".join(f"{w[key]} {code_span(text) if key in ('lesson', 'scenario') else text}"
+                      for key, text in session_facts(journal.session))
 
 
 def _section(section: Section, w: Mapping[str, str]) -> list[str]:
@@ -72,26 +69,15 @@ def _section(section: Section, w: Mapping[str, str]) -> list[str]:
         narrative = text_of(step, "text").strip("\n")
         if narrative.strip():
             out.append(shift_headings(narrative, 2) + "\n")
-    items = section.items
-    i = 0
-    while i < len(items):
-        rec = items[i]
-        kind = rec.get("kind")
+    for kind, recs in entries(section):
         if kind == "command":
-            out.append(command_block(rec, w))
+            out.append(command_block(recs[0], w))
         elif kind == "check":
-            out.append(_check(rec, w) + "\n")
+            out.append(check_line(recs[0], w) + "\n")
         elif kind == "hint":
-            out.append(_hint(rec, w) + "\n")
+            out.append(_hint(recs[0], w) + "\n")
         elif kind == "quiz":
-            # consecutive attempts at one question share the question line
-            attempts = [rec]
-            while (i + 1 < len(items) and items[i + 1].get("kind") == "quiz"
-                   and text_of(items[i + 1], "question") == text_of(rec, "question")):
-                i += 1
-                attempts.append(items[i])
-            out.append(_quiz(attempts, w) + "\n")
-        i += 1
+            out.append(_quiz(recs, w) + "\n")
     return out
 
 
@@ -108,18 +94,9 @@ def command_block(command: Record, w: Mapping[str, str]) -> str:
     return block
 
 
-def _check(rec: Record, w: Mapping[str, str]) -> str:
-    passed = bool(rec.get("passed"))
-    mark, label = ("✓", w["check_passed"]) if passed else ("✗", w["check_failed"])
-    message = _one_line(text_of(rec, "message"))
-    return f"{mark} {label}{w['colon']}{message}" if message else f"{mark} {label}"
-
-
 def _hint(rec: Record, w: Mapping[str, str]) -> str:
-    n = rec.get("n")
-    label = f"{w['hint']} {n}" if n is not None else w["hint"]
     text = text_of(rec, "text").strip("\n")
-    lines = f"**{label}{w['colon'].rstrip()}** {text}".split("\n")
+    lines = f"**{hint_label(rec, w)}{w['colon'].rstrip()}** {text}".split("\n")
     return "\n".join(("> " + line).rstrip() for line in lines)
 
 
@@ -128,8 +105,7 @@ def _quiz(attempts: list[Record], w: Mapping[str, str]) -> str:
     question = text_of(attempts[0], "question").strip("\n")
     out = [f"**{w['question']}{colon}** {question}", ""]
     for rec in attempts:
-        correct = bool(rec.get("correct"))
-        verdict = f"✓ {w['correct']}" if correct else f"✗ {w['incorrect']}"
+        verdict = verdict_of(rec, w)
         line = f"- **{w['answer']}{colon}** {code_span(text_of(rec, 'answer'))}{w['dash']}{verdict}{w['period']}"
         feedback = text_of(rec, "feedback").strip("\n")
         if feedback:
@@ -142,11 +118,10 @@ def _quiz(attempts: list[Record], w: Mapping[str, str]) -> str:
 def _tail(journal: Journal, w: Mapping[str, str]) -> list[str]:
     out: list[str] = []
     if journal.packets:
-        where = Counter(text_of(p, "where") or "?" for p in journal.packets)
-        detail = w["sep"].join(f"{place} × {n}" for place, n in where.items())
+        detail = packet_places(journal.packets, w)
         out.append(f"{w['packets']}{w['colon']}{len(journal.packets)} ({detail})\n")
     if journal.end is not None:
-        out.append((w["completed"] if journal.end.get("completed") else w["not_completed"]) + "\n")
+        out.append(end_text(journal.end, w) + "\n")
     if out:
         out.insert(0, "---\n")
     return out
@@ -196,7 +171,3 @@ def shift_headings(markdown: str, by: int) -> str:
                 line = h.group(1) + "#" * level + line[h.end():]
         out.append(line)
     return "\n".join(out)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from tui.engine.addr import int_to_ip, ip_to_int
 from tui.lesson.model import (
     AllCheck,
     AnyCheck,
@@ -164,7 +165,7 @@ def msg(lang: str, key: str, **kw: Any) -> str:
 
 
 def clusters(lab: Lab) -> list[Any]:
-    return list(getattr(lab, "swarms", []) or [])
+    return list(lab.swarms)
 
 
 def _daemon(host: Host | None) -> Any:
@@ -211,10 +212,6 @@ def container_label(c: Any) -> str:
     task = getattr(c, "task", None)
     name = f"{task.service.name}.{task.slot}" if task is not None else c.name
     return f"{name} ({c.id[:12]})"
-
-
-def _ip(v: int) -> str:
-    return str(ipaddress.IPv4Address(v))
 
 
 def _running_names(lab: Lab, host: str | None) -> str:
@@ -329,7 +326,7 @@ def _container_has_interface(a: ContainerHasInterface, ctx: CheckContext) -> Che
         if link.name == "lo":
             continue
         network = _network_of(c, link)
-        addrs = [f"{_ip(x.addr)}/{x.plen}" for x in link.addrs]
+        addrs = [f"{int_to_ip(x.addr)}/{x.plen}" for x in link.addrs]
         ok = ((a.network is None or network == a.network) and (a.mtu is None or link.mtu == a.mtu)
               and (a.iface is None or link.name == a.iface)
               and (cidr is None or any(ipaddress.IPv4Address(x.addr) in cidr for x in link.addrs)))
@@ -352,10 +349,10 @@ def _container_has_interface(a: ContainerHasInterface, ctx: CheckContext) -> Che
 
 
 def _route_text(r: Any) -> str:
-    dst = "default" if r.plen == 0 and r.dst == 0 else (f"{_ip(r.dst)}/{r.plen}" if r.plen != 32 else _ip(r.dst))
+    dst = "default" if r.plen == 0 and r.dst == 0 else (f"{int_to_ip(r.dst)}/{r.plen}" if r.plen != 32 else int_to_ip(r.dst))
     out = dst
     if r.via is not None:
-        out += f" via {_ip(r.via)}"
+        out += f" via {int_to_ip(r.via)}"
     if r.dev:
         out += f" dev {r.dev}"
     return out
@@ -379,7 +376,7 @@ def _place(ctx: CheckContext, host: str, container: str | None, namespace: str |
     if namespace is not None:
         # `ip netns` names, and Docker's own (`ingress_sbox`, `lb_<id9>`, `1-<id10>`, a sandbox key);
         # a prefix of a Docker name is enough (`1-lr7ug`)
-        docker_ns = getattr(h, "docker_netns", {})
+        docker_ns = h.docker_netns
         ns = h.netns_by_name.get(namespace) or docker_ns.get(namespace)
         if ns is None:
             hits = [n for k, n in docker_ns.items() if k.startswith(namespace)]
@@ -404,7 +401,7 @@ def _route_exists(a: RouteExists, ctx: CheckContext) -> CheckResult:
     else:
         n = ipaddress.IPv4Network(a.dst, strict=False)
         net, plen = int(n.network_address), n.prefixlen
-    via = int(ipaddress.IPv4Address(a.via)) if a.via else None
+    via = ip_to_int(a.via) if a.via else None
     routes = list(ns.routes.routes())
     for r in routes:
         if r.dst == net and r.plen == plen and (via is None or r.via == via) and (a.dev is None or r.dev == a.dev):

@@ -6,6 +6,7 @@ import struct
 from collections.abc import Generator
 from typing import Any
 
+from tui.engine.apps.dns import reverse_name
 from tui.engine.clock import SEC
 from tui.engine.process import Waiter, sleep_or
 
@@ -49,8 +50,7 @@ def dns_query_packet(qid: int, name: str, qtype: int = 1) -> bytes:
 
 
 def ptr_query_packet(qid: int, addr: int) -> bytes:
-    name = f"{addr & 255}.{(addr >> 8) & 255}.{(addr >> 16) & 255}.{addr >> 24}.in-addr.arpa"
-    return dns_query_packet(qid, name, 12)
+    return dns_query_packet(qid, reverse_name(addr), 12)
 
 
 def parse_ptr_answer(resp: bytes) -> str | None:

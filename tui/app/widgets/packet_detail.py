@@ -30,6 +30,7 @@ from textual.widgets.tree import TreeNode
 
 from tui.app.widgets.capture import printable, word
 from tui.app.widgets.packet_walk import capture_hop
+from tui.engine.addr import int_to_ip
 from tui.engine.pkt import hops
 
 if TYPE_CHECKING:
@@ -96,10 +97,6 @@ def _mac(b: bytes) -> str:
     return text
 
 
-def _ip(v: int) -> str:
-    return f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
-
-
 def _csum(data: bytes) -> int:
     """Internet checksum over ``data``: 0 when a header with its checksum field verifies."""
     if len(data) & 1:
@@ -153,7 +150,7 @@ def _ipv4(frame: bytes, off: int, end: int, layers: list[Layer], *, inner: bool)
     vihl, tos, tot, ident, frag, ttl, proto, csum, src, dst = struct.unpack_from("!BBHHHBBHII", frame, off)
     ihl = (vihl & 15) * 4
     tag = " (inner)" if inner else ""
-    ip = Layer(f"Internet Protocol Version {vihl >> 4}{tag}, Src: {_ip(src)}, Dst: {_ip(dst)}", off,
+    ip = Layer(f"Internet Protocol Version {vihl >> 4}{tag}, Src: {int_to_ip(src)}, Dst: {int_to_ip(dst)}", off,
                min(end, off + max(tot, ihl)))
     layers.append(ip)
     ip.add(f"Version: {vihl >> 4}", off, off + 1)
@@ -174,8 +171,8 @@ def _ipv4(frame: bytes, off: int, end: int, layers: list[Layer], *, inner: bool)
     _need(frame, off + ihl)
     ok = _csum(frame[off : off + ihl]) == 0
     ip.add(f"Header Checksum: 0x{csum:04x} [{'correct' if ok else 'incorrect'}]", off + 10, off + 12)
-    ip.add(f"Source Address: {_ip(src)}", off + 12, off + 16)
-    ip.add(f"Destination Address: {_ip(dst)}", off + 16, off + 20)
+    ip.add(f"Source Address: {int_to_ip(src)}", off + 12, off + 16)
+    ip.add(f"Destination Address: {int_to_ip(dst)}", off + 16, off + 20)
     if ihl > 20:
         ip.add(f"Options: ({ihl - 20} bytes)", off + 20, off + ihl)
     p = off + ihl
@@ -213,9 +210,9 @@ def _arp(frame: bytes, off: int, end: int, layers: list[Layer]) -> None:
     arp.add(f"Protocol size: {plen}", off + 5, off + 6)
     arp.add(f"Opcode: {_ARP_OPS.get(op, 'unknown')} ({op})", off + 6, off + 8)
     arp.add(f"Sender MAC address: {_mac(sha)}", off + 8, off + 14)
-    arp.add(f"Sender IP address: {_ip(spa)}", off + 14, off + 18)
+    arp.add(f"Sender IP address: {int_to_ip(spa)}", off + 14, off + 18)
     arp.add(f"Target MAC address: {_mac(tha)}", off + 18, off + 24)
-    arp.add(f"Target IP address: {_ip(tpa)}", off + 24, off + 28)
+    arp.add(f"Target IP address: {int_to_ip(tpa)}", off + 24, off + 28)
     layers.append(arp)
     if end > off + 28:
         layers.append(Layer(f"Padding ({end - off - 28} bytes)", off + 28, end))
@@ -364,7 +361,7 @@ def _dns(frame: bytes, off: int, end: int, layers: list[Layer]) -> None:
             continue
         node = dns.add(title, off + 12, end)
         for r in records:
-            value = _ip(int.from_bytes(r.rdata, "big")) if r.rtype == 1 and len(r.rdata) == 4 else f"{len(r.rdata)} bytes"
+            value = int_to_ip(int.from_bytes(r.rdata, "big")) if r.rtype == 1 and len(r.rdata) == 4 else f"{len(r.rdata)} bytes"
             node.add(f"{r.name or '<Root>'}: type {_DNS_TYPES.get(r.rtype, r.rtype)}, ttl {r.ttl}, {value}",
                      off + 12, end)
 

@@ -27,6 +27,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tui.engine.addr import int_to_ip
 from tui.engine.clock import SEC, US
 from tui.engine.process import Waiter, sleep_or
 
@@ -83,10 +84,6 @@ def read_name(msg: bytes, pos: int) -> tuple[str, int]:
     else:
         raise ValueError("name runs off the message")
     return ".".join(labels), (end if end >= 0 else pos)
-
-
-def ip_str(v: int) -> str:
-    return f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
 
 
 @dataclass
@@ -455,7 +452,7 @@ class EmbeddedResolver:
 
     def iptables_rules(self) -> list[list[str]]:
         """The four rules of resolver_unix.go's setupIPTable, in the order it inserts them."""
-        rip = ip_str(self.address)
+        rip = int_to_ip(self.address)
         return [
             ["-t", "nat", "-I", "DOCKER_OUTPUT", "-d", rip, "-p", "udp", "--dport", "53", "-j", "DNAT",
              "--to-destination", f"{rip}:{self.udp_port}"],
@@ -471,7 +468,7 @@ class EmbeddedResolver:
         nf = self.ns.netfilter
         if nf is None:
             return
-        rip = ip_str(self.address)
+        rip = int_to_ip(self.address)
         for chain, hook in (("DOCKER_OUTPUT", "OUTPUT"), ("DOCKER_POSTROUTING", "POSTROUTING")):
             flag = "-d"
             status, _out, _err = nf.execute(["-t", "nat", "-C", hook, flag, rip, "-j", chain])

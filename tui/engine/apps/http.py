@@ -26,7 +26,8 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tui.engine.apps.dns import getaddrinfo, ip_str
+from tui.engine.addr import int_to_ip
+from tui.engine.apps.dns import getaddrinfo
 from tui.engine.clock import SEC, US
 from tui.engine.process import Process, Waiter, sleep_or
 from tui.engine.tcp import Conn, stack
@@ -53,7 +54,7 @@ def http_date(wall_ns: int) -> str:
 
 
 def _ipport(ip: int, port: int) -> str:
-    return f"{ip_str(ip)}:{port}"
+    return f"{int_to_ip(ip)}:{port}"
 
 
 # --------------------------------------------------------------------------- requests
@@ -430,7 +431,7 @@ def whoami_server(ns: Namespace, hostname: str, port: int = 80, name: str = "") 
         if name:
             lines.append(f"Name: {name}")
         lines.append(f"Hostname: {hostname}")
-        lines.extend(f"IP: {ip_str(a)}" for a in interface_addresses(ns))
+        lines.extend(f"IP: {int_to_ip(a)}" for a in interface_addresses(ns))
         lines.append(f"RemoteAddr: {req.remote_addr}")
         body = ("\n".join(lines) + "\n" + go_request_dump(req)).encode("latin-1")
         headers = [("Date", http_date(clock.wall_ns)), ("Content-Length", str(len(body))),

@@ -67,13 +67,14 @@ class Daemon:
     def __init__(self, host: Host) -> None:
         self.host = host
         host.docker = self  # type: ignore[attr-defined]
-        host.docker_netns = {}  # type: ignore[attr-defined]
+        host.docker_netns = {}
         self.networks: dict[str, Network] = {}
         self.containers: dict[str, Container] = {}
         self._by_name: dict[str, Container] = {}
         self.images: dict[str, Image] = {}
         self.local_subnets = SubnetAllocator(LOCAL_POOLS)
         self.swarm: Any = None  # the node's swarm membership (tui.engine.docker.swarm)
+        self.joining: Any = None  # a join still pending or failed (tui.engine.docker.swarmjoin.JoinAttempt)
         self.running = True  # `systemctl stop docker` stops it
         self.started_ns = self.clock.now
         host.root_ns.sysctl["net.ipv4.ip_forward"] = 1
@@ -265,7 +266,7 @@ class Daemon:
         ns.set_up(lo)
         lo.qdisc = "noqueue"
         ns.owner = c
-        self.host.docker_netns[c.sandbox_id[:12]] = ns  # type: ignore[attr-defined]
+        self.host.docker_netns[c.sandbox_id[:12]] = ns
         fs = FileSystem()
         c.sandbox = ContainerSandbox(self.host, ns, fs, c.hostname, image.tools, c)
         fs.write("/etc/hosts", b"127.0.0.1\tlocalhost\n")
@@ -582,7 +583,7 @@ class Daemon:
         self.containers.pop(c.id, None)
         if self._by_name.get(c.name) is c:
             del self._by_name[c.name]
-        self.host.docker_netns.pop(c.sandbox_id[:12], None)  # type: ignore[attr-defined]
+        self.host.docker_netns.pop(c.sandbox_id[:12], None)
 
     def shutdown(self) -> None:
         """`systemctl stop docker`: every container stops (the node misses its heartbeats)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from tui.engine.clock import MS, SEC
@@ -26,6 +27,7 @@ from tui.engine.docker.network import (
     make_veth_pair,
     plug_into_sandbox,
 )
+from tui.engine.docker.swarmjoin import SWARM_EXISTS, listen_remote_api, stop_remote_api
 from tui.engine.links import Bridge, IfAddr, Vxlan, VxlanFdb
 from tui.engine.netns import Namespace
 
@@ -57,6 +59,13 @@ class NodeInfo:
     lb_addrs: dict[str, int] = field(default_factory=dict)  # network id -> this node's lb address
     labels: dict[str, str] = field(default_factory=dict)
     peer: str = ""  # networkdb name (12 hex)
+
+    @cached_property
+    def vtep(self) -> int:
+        """``addr`` as an int: the VXLAN tunnel endpoint (and IPsec address) other nodes program for this one.
+
+        Parsed on first use, then kept (an advertise address is not checked when the node is created)."""
+        return ip(self.addr)
 
     @property
     def manager_status(self) -> str:
@@ -229,7 +238,7 @@ class Cluster:
     # --- heartbeats ----------------------------------------------------------------------------------------------
     def _reachable(self, node: NodeInfo) -> bool:
         """A node's agent reaches the managers while its daemon runs and its underlay link works."""
-        if not getattr(node.daemon, "running", True) or node.daemon.swarm is None:
+        if not node.daemon.running or node.daemon.swarm is None:
             return False
         eth0 = node.daemon.host.root_ns.links.get("eth0")
         seg = getattr(eth0, "segment", None)
@@ -263,6 +272,8 @@ class Cluster:
         member = Member(self, node)
         daemon.swarm = member
         member.setup_ingress()
+        if role == "manager":
+            listen_remote_api(member)
         return node
 
     def remove_node(self, node: NodeInfo) -> None:
@@ -451,7 +462,7 @@ class OverlaySandbox:
         daemon = member.daemon
         host = daemon.host
         self.ns = Namespace(host, "", label=f"1-{sn.id[:10]}")
-        host.docker_netns[f"1-{sn.id[:10]}"] = self.ns  # type: ignore[attr-defined]
+        host.docker_netns[f"1-{sn.id[:10]}"] = self.ns
         self.ns.sysctl["net.ipv6.conf.all.disable_ipv6"] = 1
         lo = self.ns.links["lo"]
         self.ns.set_up(lo)
@@ -537,6 +548,10 @@ class Member:
         self.lb_eps: dict[str, Endpoint] = {}
         self.ingress_ns: Namespace | None = None
         self.fwmark = 256
+        self._lb_programmed: set[tuple[str, frozenset[str]]] = set()  # (service id, networks) programmed here
+        self._ingress_done: set[tuple[str, int, str]] = set()  # (service id, published port, proto) with host rules
+        self._ingress_chains = False  # the DOCKER-INGRESS chains exist on the host
+        self._sbox_addr = ""  # ingress_sbox's docker_gwbridge address, the DNAT target of published ports
 
     @property
     def is_manager(self) -> bool:
@@ -573,7 +588,7 @@ class Member:
         # learn every endpoint other nodes already have on this network
         for node, addr, mac in self.cluster.endpoints_on(sn.id):
             if node is not self.node:
-                ov.program_peer(addr, mac, ip(node.addr))
+                ov.program_peer(addr, mac, node.vtep)
         return net, ov
 
     def local_endpoints(self, nid: str) -> list[Endpoint]:
@@ -589,7 +604,7 @@ class Member:
             if ov is None:
                 continue
             if add:
-                ov.program_peer(ep.addr, ep.mac, ip(self.node.addr))
+                ov.program_peer(ep.addr, ep.mac, self.node.vtep)
             else:
                 ov.remove_peer(ep.addr, ep.mac)
 
@@ -634,7 +649,7 @@ class Member:
                 if nf.execute(["-t", table, "-C", chain, *rule])[0] != 0:
                     nf.run(["-t", table, "-A", chain, *rule])
         xfrm = Xfrm.of(root)
-        local = ip(self.node.addr)  # bind address = advertise address here
+        local = self.node.vtep  # bind address = advertise address here
         for i, (tag, key) in enumerate(self.cluster.driver_keys()):
             fwd, rev = build_spi(local, remote, tag), build_spi(remote, local, tag)
             # programSA: the reverse SA first, then (primary key only) the forward one
@@ -669,7 +684,6 @@ class Member:
                                   endpoint_name=f"gateway_{c.sandbox_id[:12]}", sandbox_key=c.id)
         daemon.write_resolv_conf(c, embedded=True)
         daemon.start_embedded_dns(c)
-        c.attached_addrs = getattr(c, "attached_addrs", []) + [(sn.id, addr)]  # type: ignore[attr-defined]
         return ep
 
     # --- docker_gwbridge and ingress ------------------------------------------------------------------------
@@ -693,7 +707,7 @@ class Member:
         ns.add_addr(lo, IfAddr(ip("127.0.0.1"), 8, scope="host"))
         ns.set_up(lo)
         lo.qdisc = "noqueue"
-        host.docker_netns["ingress_sbox"] = ns  # type: ignore[attr-defined]
+        host.docker_netns["ingress_sbox"] = ns
         self.ingress_ns = ns
         sn = self.cluster.ingress
         self._join_overlay(sn, ns, "eth0", self.node.ingress_addr, "ingress-endpoint", "ingress-sbox")
@@ -815,7 +829,7 @@ class Member:
                         pass
         if self.ingress_ns is not None and mark is not None:
             _delete_rules(self.ingress_ns.netfilter, "mangle", "PREROUTING", f"--set-xmark 0x{mark:x}/0xffffffff")
-        done = self.__dict__.get("_ingress_done", set())
+        done = self._ingress_done
         for p in svc.ports:
             if p.mode != "ingress" or (svc.id, p.published, p.proto) not in done:
                 continue
@@ -824,10 +838,9 @@ class Member:
             _delete_rules(nf, "nat", "DOCKER-INGRESS", f"--dport {p.published} ")
             _delete_rules(nf, "filter", "DOCKER-INGRESS", f"--dport {p.published} ")
             _delete_rules(nf, "filter", "DOCKER-INGRESS", f"--sport {p.published} ")
-        ready = self.__dict__.get("_lb_programmed")
-        if ready:
-            for key in [k for k in ready if k[0] == svc.id]:
-                ready.discard(key)
+        ready = self._lb_programmed
+        for key in [k for k in ready if k[0] == svc.id]:
+            ready.discard(key)
 
     # --- load balancing --------------------------------------------------------------------------------------
     def ensure_lb(self, sn: SwarmNetwork) -> None:
@@ -842,7 +855,7 @@ class Member:
         lo = ns.links["lo"]
         ns.add_addr(lo, IfAddr(ip("127.0.0.1"), 8, scope="host"))
         ns.set_up(lo)
-        host.docker_netns[f"lb_{sn.id[:9]}"] = ns  # type: ignore[attr-defined]
+        host.docker_netns[f"lb_{sn.id[:9]}"] = ns
         self.lb_ns[sn.id] = ns
         addr = self.node.lb_addrs.get(sn.id) or sn.pool.allocate() or 0
         self.node.lb_addrs[sn.id] = addr
@@ -933,7 +946,7 @@ class Member:
 
     def _lb_ready(self, svc: Service) -> bool:
         """True once this node has programmed the service on every network it has a load balancer for."""
-        ready = self.__dict__.setdefault("_lb_programmed", set())
+        ready = self._lb_programmed
         key = (svc.id, frozenset(n for n in svc.vips if n in self.lb_ns or (self.ingress_ns is not None
                                                                             and n == self.cluster.ingress.id)))
         if key in ready:
@@ -945,9 +958,9 @@ class Member:
         ports = [p for p in svc.ports if p.mode == "ingress"]
         if not ports or self.ingress_ns is None:
             return
-        done = self.__dict__.setdefault("_ingress_done", set())
+        done = self._ingress_done
         host_nf = self.daemon.nf
-        if not self.__dict__.get("_ingress_chains"):
+        if not self._ingress_chains:
             self._ingress_chains = True
             host_nf.run(["-t", "nat", "-N", "DOCKER-INGRESS"])
             host_nf.run(["-t", "nat", "-I", "PREROUTING", "1", "-m", "addrtype", "--dst-type", "LOCAL", "-j",
@@ -1065,12 +1078,11 @@ class _NsOnly:
 
 def init_swarm(daemon: Daemon, advertise: str | None = None, *, default_pool: str = "10.0.0.0/8",
                mask_len: int = 24, data_path_port: int = 4789) -> Cluster:
-    if daemon.swarm is not None:
-        raise daemon_error('This node is already part of a swarm. Use "docker swarm leave" to leave this swarm '
-                           "and join another one.")
+    if daemon.swarm is not None or daemon.joining is not None:
+        raise daemon_error(SWARM_EXISTS)
     addr = advertise or _default_addr(daemon)
     cluster = Cluster(daemon.lab, default_pool=default_pool, mask_len=mask_len, data_path_port=data_path_port)
-    daemon.lab.swarms = getattr(daemon.lab, "swarms", []) + [cluster]  # type: ignore[attr-defined]
+    daemon.lab.swarms.append(cluster)
     node = cluster.add_node(daemon, addr, "manager")
     daemon.swarm.node = node
     return cluster
@@ -1085,12 +1097,12 @@ def _default_addr(daemon: Daemon) -> str:
 
 
 def join_swarm(daemon: Daemon, token: str, manager_addr: str) -> NodeInfo:
-    if daemon.swarm is not None:
-        raise daemon_error('This node is already part of a swarm. Use "docker swarm leave" to leave this swarm '
-                           "and join another one.")
+    """An instant join for building scenarios; `docker swarm join` goes through swarmjoin.start_join."""
+    if daemon.swarm is not None or daemon.joining is not None:
+        raise daemon_error(SWARM_EXISTS)
     host_part = manager_addr.rsplit(":", 1)[0]
     cluster = None
-    for c in getattr(daemon.lab, "swarms", []):
+    for c in daemon.lab.swarms:
         for n in c.nodes.values():
             if n.addr == host_part and n.role == "manager" and n.status == "ready":
                 cluster = c
@@ -1113,6 +1125,9 @@ def join_swarm(daemon: Daemon, token: str, manager_addr: str) -> NodeInfo:
 
 def leave_swarm(daemon: Daemon, force: bool) -> None:
     member = daemon.swarm
+    if member is None and daemon.joining is not None:
+        daemon.joining.stop()  # nodeRunner.Stop: a pending or failed join just ends
+        return
     if member is None:
         raise daemon_error("This node is not part of a swarm")
     if member.is_manager and not force:
@@ -1127,9 +1142,11 @@ def leave_swarm(daemon: Daemon, force: bool) -> None:
             if t.node_id == member.node.id and t.desired == "running":
                 member.stop_task(t)
     member.node.status = "down"
+    if member.is_manager:
+        stop_remote_api(member)
     daemon.swarm = None
-    for key in [k for k in daemon.host.docker_netns if k.startswith(("1-", "lb_")) or k == "ingress_sbox"]:  # type: ignore[attr-defined]
-        daemon.host.docker_netns.pop(key, None)  # type: ignore[attr-defined]
+    for key in [k for k in daemon.host.docker_netns if k.startswith(("1-", "lb_")) or k == "ingress_sbox"]:
+        daemon.host.docker_netns.pop(key, None)
     cluster.reconcile()
 
 

@@ -21,6 +21,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.engine.addr import int_to_ip
 from tui.engine.apps.dns import (
     NXDOMAIN,
     RCODES,
@@ -313,12 +314,12 @@ class _CurlRun:
         if event == "resolved" and self.v8:
             addrs = info["addrs"]
             self.err(f"* Host {self.host}:{self.port} was resolved.\n* IPv6: (none)\n"
-                     f"* IPv4: {', '.join(_ip(a) for a in addrs)}\n")
+                     f"* IPv4: {', '.join(int_to_ip(a) for a in addrs)}\n")
         elif event == "trying":
-            self.err(f"*   Trying {_ip(info['ip'])}:{info['port']}...\n")
+            self.err(f"*   Trying {int_to_ip(info['ip'])}:{info['port']}...\n")
         elif event == "connected":
             suffix = "" if self.v8 else " (#0)"
-            self.err(f"* Connected to {self.host} ({_ip(info['ip'])}) port {info['port']}{suffix}\n")
+            self.err(f"* Connected to {self.host} ({int_to_ip(info['ip'])}) port {info['port']}{suffix}\n")
         elif event == "request":
             text = info["data"].decode("latin-1")
             for line in text.split("\r\n")[:-1]:
@@ -336,10 +337,6 @@ class _CurlRun:
                 self.err(f"< {line}\n")
         elif event == "data" and not self.tty_out:
             self.err(f"{{ [{info['size']} bytes data]\n")
-
-
-def _ip(v: int) -> str:
-    return f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
 
 
 # Name lookup (two attempts of 5 s) plus the kernel's SYN retries (127 s): when a connect can end at the latest.
@@ -361,9 +358,9 @@ def _expect_end(ctx: Ctx, within: int) -> None:
 def _write_out(fmt: str, res: HttpResult, url: str) -> str:
     values = {
         "http_code": f"{res.status:03d}", "response_code": f"{res.status:03d}",
-        "remote_ip": _ip(res.ip) if res.ip is not None and res.t_connected else "",
+        "remote_ip": int_to_ip(res.ip) if res.ip is not None and res.t_connected else "",
         "remote_port": str(res.url.port) if res.url and res.t_connected else "",
-        "local_ip": _ip(res.local[0]) if res.t_connected else "",
+        "local_ip": int_to_ip(res.local[0]) if res.t_connected else "",
         "local_port": str(res.local[1]) if res.t_connected else "",
         "time_total": f"{(res.t_done - res.t_start) / SEC:.6f}",
         "time_connect": f"{((res.t_connected or res.t_start) - res.t_start) / SEC:.6f}",
@@ -512,7 +509,7 @@ def _curl_finish(ctx: Ctx, run: _CurlRun, res: HttpResult, url: str) -> int:
         shown = "Couldn't connect to server" if run.v8 and code == 7 else why
         msg = f"Failed to connect to {host} port {port} after {ms} ms: {shown}"
         if run.verbose and res.ip is not None:
-            ctx.err(f"* connect to {_ip(res.ip)} port {port} failed: {why}\n")
+            ctx.err(f"* connect to {int_to_ip(res.ip)} port {port} failed: {why}\n")
     elif res.error == "CONNECT_TIMEOUT":
         code = 28
         msg = (f"Failed to connect to {host} port {port} after {ms} ms: Timeout was reached" if run.v8
@@ -737,7 +734,7 @@ def _wget_one(ctx: Ctx, opts: dict[str, Any], url: str, quiet: bool, timeout: in
             return 1
         ip = addrs[0]
         if not quiet:
-            ctx.err(f"Connecting to {u.host_header} ({_ip(ip)}:{u.port})\n")
+            ctx.err(f"Connecting to {u.host_header} ({int_to_ip(ip)}:{u.port})\n")
         headers = [("User-Agent", agent), ("Connection", "close")]
         for h in opts["headers"]:
             k, sep, v = str(h).partition(":")
@@ -746,11 +743,11 @@ def _wget_one(ctx: Ctx, opts: dict[str, Any], url: str, quiet: bool, timeout: in
         body = str(opts.get("post_data", "")).encode()
         if body:
             headers += [("Content-Type", "application/x-www-form-urlencoded"), ("Content-Length", str(len(body)))]
-        res = yield from http_get(sandbox, f"http://{_ip(ip)}:{u.port}{u.path}", method="POST" if body else "GET",
+        res = yield from http_get(sandbox, f"http://{int_to_ip(ip)}:{u.port}{u.path}", method="POST" if body else "GET",
                                   headers=headers, connect_timeout=timeout, style="glibc",
                                   nodelay=False, host_header=u.host_header, body=body, idle_timeout=timeout)
         if res.error in ("ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "EPERM", "EACCES"):
-            ctx.err(f"wget: can't connect to remote host ({_ip(ip)}): {STRERROR.get(res.error, res.error)}\n")
+            ctx.err(f"wget: can't connect to remote host ({int_to_ip(ip)}): {STRERROR.get(res.error, res.error)}\n")
             return 1
         if res.error in ("CONNECT_TIMEOUT", "TIMEOUT"):
             ctx.err("wget: download timed out\n")
@@ -836,7 +833,7 @@ def format_answers(msg: bytes, *, bind_style: bool = False) -> tuple[list[str], 
     for rr in m.answers:
         name = rr.name
         if rr.rtype == T_A and len(rr.rdata) == 4:
-            lines.append(f"Name:\t{name}\nAddress: {_ip(int.from_bytes(rr.rdata, 'big'))}")
+            lines.append(f"Name:\t{name}\nAddress: {int_to_ip(int.from_bytes(rr.rdata, 'big'))}")
         elif rr.rtype == T_AAAA and len(rr.rdata) == 16:
             lines.append(f"Name:\t{name}\nAddress: {_ipv6_str(rr.rdata)}")
         elif rr.rtype in (T_NS, T_CNAME, T_PTR):
@@ -910,7 +907,7 @@ def nslookup_busybox(ctx: Ctx) -> Generator[Any, Any, int]:
             sip = addrs[0]
         servers.append((pos[1], sip))
     else:
-        servers = [(_ip(s), s) for s in conf.nameservers] or [("127.0.0.1", 0x7F000001)]
+        servers = [(int_to_ip(s), s) for s in conf.nameservers] or [("127.0.0.1", 0x7F000001)]
     # the queries: PTR for an address, else A and AAAA (search domains appended to a dotless name)
     queries: list[tuple[str, int]] = []
     target = parse_ipv4(host)
@@ -938,7 +935,7 @@ def nslookup_busybox(ctx: Ctx) -> Generator[Any, Any, int]:
             nonlocal printed_server, exitcode
             if not printed_server:
                 printed_server = True
-                ctx.out(f"Server:\t\t{sname}\nAddress:\t{_ip(sip)}:{port}\n\n")
+                ctx.out(f"Server:\t\t{sname}\nAddress:\t{int_to_ip(sip)}:{port}\n\n")
             done.add(idx)
             rcode = reply[3] & 0x0F
             qname = queries[idx][0]
@@ -993,7 +990,7 @@ def nslookup_bind(ctx: Ctx) -> Generator[Any, Any, int]:
     rng = ctx.sandbox.host.lab.rng
     ns = ctx.sandbox.netns
     server = servers[0]
-    header = f"Server:\t\t{_ip(server)}\nAddress:\t{_ip(server)}#53\n\n"
+    header = f"Server:\t\t{int_to_ip(server)}\nAddress:\t{int_to_ip(server)}#53\n\n"
 
     def ask(name: str, qtype: int) -> Generator[Any, Any, bytes | None]:
         for s in servers:

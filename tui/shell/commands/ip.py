@@ -806,7 +806,7 @@ def ip_netns(ctx: Ctx, rest: list[str]) -> Generator[Any, Any, int]:
         if host.netns_by_name:
             lines = []
             for name, n in reversed(list(host.netns_by_name.items())):
-                ids = host.root_ns.__dict__.get("_netnsids", {})
+                ids = host.root_ns.netnsids
                 lines.append(f"{name} (id: {ids[id(n)]})" if id(n) in ids else name)
             ctx.out("\n".join(lines) + "\n")
         return 0
@@ -867,7 +867,7 @@ def netns_sandbox(base: Any, ns: Namespace) -> Any:
     """A view of the same machine with another network namespace (what `ip netns exec` gives)."""
     from tui.engine.host import Sandbox
 
-    cache: dict[int, Sandbox] = base.host.__dict__.setdefault("_netns_sandboxes", {})
+    cache = base.host.netns_sandboxes
     sb = cache.get(id(ns))
     if sb is None:
         sb = Sandbox.__new__(Sandbox)

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from tui.engine.addr import TCP_SERVICES, UDP_SERVICES, service_port
+from tui.engine.addr import TCP_SERVICES, UDP_SERVICES, int_to_ip, service_port
 from tui.engine.ipvs import (
     CONN_TAB_SIZE,
     LOCAL,
@@ -827,7 +827,7 @@ def _restore(run: _Run) -> int:
 
 # --- listings --------------------------------------------------------------------------------------------
 def _addr_name(run: _Run, addr: int, numeric: bool) -> str:
-    text = f"{addr >> 24}.{(addr >> 16) & 255}.{(addr >> 8) & 255}.{addr & 255}"
+    text = int_to_ip(addr)
     if numeric:
         return text
     data = run.ctx.sandbox.fs.read("/etc/hosts") or b""
@@ -894,10 +894,6 @@ def _sched_flag_names(svc: Service) -> str:
     return ",".join(names)
 
 
-def _mask_text(mask: int) -> str:
-    return f"{mask >> 24}.{(mask >> 16) & 255}.{(mask >> 8) & 255}.{mask & 255}"
-
-
 _FWD_SWITCH = {MASQ: "-m", TUNNEL: "-i", ROUTE: "-g", LOCAL: "-g"}
 
 
@@ -920,7 +916,7 @@ def _print_service(run: _Run, svc: Service, fmt: int) -> None:
         if svc.persistent:
             line += f" -p {svc.timeout}"
             if svc.netmask != 0xFFFFFFFF:
-                line += f" -M {_mask_text(svc.netmask)}"
+                line += f" -M {int_to_ip(svc.netmask)}"
         if svc.pe:
             line += f" --pe {svc.pe}"
         if svc.ops:
@@ -938,7 +934,7 @@ def _print_service(run: _Run, svc: Service, fmt: int) -> None:
         if svc.persistent:
             line += f" persistent {svc.timeout}"
             if svc.netmask != 0xFFFFFFFF:
-                line += f" mask {_mask_text(svc.netmask)}"
+                line += f" mask {int_to_ip(svc.netmask)}"
             if svc.pe:
                 line += f" pe {svc.pe}"
         if svc.ops:

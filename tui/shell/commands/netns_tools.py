@@ -119,7 +119,7 @@ def lookup_netns_path(host: Any, path: str) -> Any:
             return host.netns_by_name.get(norm[len(prefix):])
     for prefix in ("/var/run/docker/netns/", "/run/docker/netns/"):
         if norm.startswith(prefix):
-            docker_ns = getattr(host, "docker_netns", {})
+            docker_ns = host.docker_netns
             return docker_ns.get(norm[len(prefix):])
     return None
 
@@ -158,7 +158,7 @@ def _listing(ctx: Ctx, path: str) -> list[str] | None:
     if path in ("/run/netns", "/var/run/netns") and ctx.sandbox is host:
         return sorted(host.netns_by_name)
     if path in ("/var/run/docker/netns", "/run/docker/netns") and ctx.sandbox is host:
-        return sorted(getattr(host, "docker_netns", {}))
+        return sorted(host.docker_netns)
     fs = ctx.sandbox.fs
     if fs.is_dir(path):
         return fs.listdir(path)

@@ -49,6 +49,15 @@ def _struct(type_name: str, fields: dict[str, Any], omitempty: tuple[str, ...] =
 def swarm_struct(d: Daemon) -> GoStruct:
     """swarm.Info as the daemon fills it (daemon/cluster/swarm.go Info)."""
     m = d.swarm
+    j = d.joining
+    if m is None and j is not None:
+        # nodeRunner.State: "pending" until ready, "error" once the node exited; the node ID comes with
+        # the certificate, so it is still empty; Remotes() holds the join address while the node runs
+        remote = [_struct("swarm.Peer", {"NodeID": "", "Addr": j.remote})] if j.node_running else None
+        return _struct("swarm.Info", {"NodeID": "", "NodeAddr": j.local_addr, "LocalNodeState": j.status,
+                                      "ControlAvailable": False, "Error": j.err, "RemoteManagers": remote,
+                                      "Nodes": 0, "Managers": 0, "Cluster": None},
+                       omitempty=("Nodes", "Managers", "Cluster"))
     if m is None:
         return _struct("swarm.Info", {"NodeID": "", "NodeAddr": "", "LocalNodeState": "inactive",
                                       "ControlAvailable": False, "Error": "", "RemoteManagers": None,
@@ -137,9 +146,12 @@ def swarm_lines(sw: GoStruct) -> list[str]:
     lines = [f" Swarm: {s['LocalNodeState']}"]
     if s["LocalNodeState"] in ("inactive", "locked"):
         return lines
-    lines += [f"  NodeID: {s['NodeID']}", f"  Is Manager: {str(s['ControlAvailable']).lower()}"]
+    lines.append(f"  NodeID: {s['NodeID']}")
+    if s["Error"]:
+        lines.append(f"  Error: {s['Error']}")
+    lines.append(f"  Is Manager: {str(s['ControlAvailable']).lower()}")
     cluster = s["Cluster"]
-    if cluster is not None and s["ControlAvailable"]:
+    if cluster is not None and s["ControlAvailable"] and not s["Error"] and s["LocalNodeState"] != "error":
         c = cluster.fields
         spec = c["Spec"].fields
         raft = spec["Raft"].fields

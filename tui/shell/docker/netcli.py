@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from tui.engine.docker.daemon import Daemon, DockerError, daemon_error
-from tui.engine.docker.swarm import NOT_IN_SWARM, NOT_MANAGER
+from tui.engine.docker.swarm import NOT_MANAGER
+from tui.engine.docker.swarmjoin import no_manager_error
 from tui.shell.docker.flags import F, parse
 from tui.shell.docker.inspect import network_json, print_inspect
 from tui.shell.docker.table import render_format, tabulate
@@ -71,10 +72,8 @@ def net_create(ctx: Ctx, d: Daemon, args: list[str]) -> int:
     subnets = p.list("subnet")
     if driver == "overlay":
         member = d.swarm
-        if member is None:
-            raise daemon_error(NOT_IN_SWARM)
-        if not member.is_manager:
-            raise daemon_error(NOT_MANAGER)
+        if member is None or not member.is_manager:
+            raise daemon_error(no_manager_error(d))
         mtu = int(opts.pop("com.docker.network.driver.mtu")) if "com.docker.network.driver.mtu" in opts else None
         encrypted = "encrypted" in opts
         opts.pop("encrypted", None)

@@ -12,15 +12,19 @@ from tui.engine.docker.ids import new_swarm_id
 from tui.engine.docker.images import find_image
 from tui.engine.docker.ipam import ip_str
 from tui.engine.docker.swarm import (
-    NOT_IN_SWARM,
-    NOT_MANAGER,
     TASK_STATES,
     PublishedPort,
     Service,
     init_swarm,
-    join_swarm,
     leave_swarm,
 )
+from tui.engine.docker.swarmjoin import (
+    JOIN_TIMEOUT,
+    SWARM_CONNECT_TIMEOUT,
+    no_manager_error,
+    start_join,
+)
+from tui.engine.process import sleep_or
 from tui.shell.docker.flags import F, FlagError, parse
 from tui.shell.docker.humanize import ago, rfc3339nano
 from tui.shell.docker.table import render_format, tabulate
@@ -28,10 +32,8 @@ from tui.shell.registry import Ctx, terminal_size
 
 
 def manager(d: Daemon) -> Any:
-    if d.swarm is None:
-        raise daemon_error(NOT_IN_SWARM)
-    if not d.swarm.is_manager:
-        raise daemon_error(NOT_MANAGER)
+    if d.swarm is None or not d.swarm.is_manager:
+        raise daemon_error(no_manager_error(d))
     return d.swarm.cluster
 
 
@@ -79,56 +81,26 @@ def swarm_join_token(ctx: Ctx, d: Daemon, args: list[str]) -> int:
 
 
 def swarm_join(ctx: Ctx, d: Daemon, args: list[str]) -> Generator[Any, Any, int]:
+    """Cluster.Join: start the node runner, then wait up to swarmConnectTimeout for it to be ready."""
     from tui.shell.commands.docker import need_args
 
     p = parse(args, [F("--token", value=True), F("--advertise-addr", value=True), F("--listen-addr", value=True),
-                     F("--data-path-addr", value=True)])
+                     F("--data-path-addr", value=True), F("--availability", value=True)])
     need_args("swarm join", p.args, 1, "[OPTIONS] HOST:PORT", exact=True)
     if not p.str("token"):
         raise DockerError("Error response from daemon: invalid join token")
-    target = p.args[0]
-    host_part = target.rsplit(":", 1)[0]
-    port = target.rsplit(":", 1)[1] if ":" in target else "2377"
-    reachable = _manager_reachable(d, host_part, int(port) if port.isdigit() else 2377)
-    if reachable is None:
-        yield 5 * MS
-        raise daemon_error('rpc error: code = Unavailable desc = connection error: desc = "transport: Error while '
-                           f'dialing dial tcp {host_part}:{port}: connect: connection refused"')
-    if not reachable:
-        hint = getattr(ctx.shell, "expect_until", None)
-        if hint is not None:
-            hint(ctx.clock.now + 20 * SEC)
-        yield 20 * SEC  # the join waits for the manager before giving up
-        raise daemon_error("Timeout was reached before node joined. The attempt to join the swarm will continue in "
-                           'the background. Use the "docker info" command to see the current swarm status of your '
-                           "node.")
-    node = join_swarm(d, p.str("token"), target)
-    yield 1500 * MS
-    ctx.out(f"This node joined a swarm as a {node.role}.\n")
+    attempt = start_join(d, p.str("token"), p.args[0], p.str("advertise_addr").split(":")[0] or None)
+    hint = getattr(ctx.shell, "expect_until", None)
+    if hint is not None:
+        hint(ctx.clock.now + SWARM_CONNECT_TIMEOUT)
+    err = yield sleep_or(ctx.clock, attempt.ready, SWARM_CONNECT_TIMEOUT)
+    if err is None:  # the runner stays and keeps trying: docker info shows "pending"
+        raise daemon_error(JOIN_TIMEOUT)
+    if err:
+        d.joining = None  # a first attempt that failed leaves no state (clearPersistentState)
+        raise daemon_error(err)
+    ctx.out(f"This node joined a swarm as a {attempt.role}.\n")
     return 0
-
-
-def _manager_reachable(d: Daemon, addr: str, port: int) -> bool | None:
-    """TCP 2377 must get through: a firewall rule that drops it on the manager makes the join time out.
-
-    None: nothing listens there (connection refused)."""
-    lab = d.lab
-    for c in getattr(lab, "swarms", []):
-        for n in c.nodes.values():
-            if n.addr == addr and n.role == "manager" and n.status == "ready":
-                nf = n.daemon.host.root_ns.netfilter
-                blocked = False
-                for rule in nf.rules("filter", "INPUT"):
-                    text = rule.save_text()
-                    if f"--dport {port}" in text and "-p tcp" in text and rule.target_name in ("DROP", "REJECT"):
-                        blocked = True
-                        break
-                    if rule.target_name == "ACCEPT" and f"--dport {port}" in text:
-                        break
-                if blocked:
-                    return False
-                return True if port == 2377 else None
-    return None
 
 
 def swarm_leave(ctx: Ctx, d: Daemon, args: list[str]) -> int:

@@ -91,12 +91,8 @@ def format_float(value: float) -> str:
         text = f"{mant}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
         if exp < 0 and abs(exp) < 10:  # Go trims e-07 to e-7
             text = f"{mant}e-{abs(exp)}"
-    elif dp <= 0:
-        text = "0." + "0" * -dp + digits
-    elif dp >= len(digits):
-        text = digits + "0" * (dp - len(digits))
     else:
-        text = digits[:dp] + "." + digits[dp:]
+        text = _fixed(digits, dp)
     return "-" + text if neg else text
 
 
@@ -114,13 +110,18 @@ def go_float_text(value: float) -> str:
     if exp < -4 or exp >= 6:  # shortest 'g' switches to the exponent form at 1e+06
         mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
         text = f"{mant}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    elif dp <= 0:
-        text = "0." + "0" * -dp + digits
-    elif dp >= len(digits):
-        text = digits + "0" * (dp - len(digits))
     else:
-        text = digits[:dp] + "." + digits[dp:]
+        text = _fixed(digits, dp)
     return "-" + text if neg else text
+
+
+def _fixed(digits: str, dp: int) -> str:
+    """``digits`` with the decimal point ``dp`` places in (the 'f' form of both float formats)."""
+    if dp <= 0:
+        return "0." + "0" * -dp + digits
+    if dp >= len(digits):
+        return digits + "0" * (dp - len(digits))
+    return digits[:dp] + "." + digits[dp:]
 
 
 def _resolve(value: Any) -> Any:

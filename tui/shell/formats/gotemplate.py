@@ -741,19 +741,7 @@ class _Lexer:
         return self.lex_inside_action
 
     def lex_char(self) -> Any:
-        while True:
-            ch = self.next()
-            if ch == "\\":
-                nxt = self.next()
-                if nxt not in ("", "\n"):
-                    continue
-                return self.errorf("unterminated character constant")
-            if ch in ("", "\n"):
-                return self.errorf("unterminated character constant")
-            if ch == "'":
-                break
-        self.emit(T_CHARCONST)
-        return self.lex_inside_action
+        return self._lex_quoted("'", T_CHARCONST, "unterminated character constant")
 
     def scan_number(self) -> bool:
         self.accept("+-")
@@ -792,18 +780,23 @@ class _Lexer:
         return self.lex_inside_action
 
     def lex_quote(self) -> Any:
+        return self._lex_quoted('"', T_STRING, "unterminated quoted string")
+
+    def _lex_quoted(self, close: str, typ: Any, unterminated: str) -> Any:
+        """The rest of a '...' or "..." literal (Go's lexChar and lexQuote): escapes skip a character,
+        a newline or the end of the text before ``close`` is an error."""
         while True:
             ch = self.next()
             if ch == "\\":
                 nxt = self.next()
                 if nxt not in ("", "\n"):
                     continue
-                return self.errorf("unterminated quoted string")
+                return self.errorf(unterminated)
             if ch in ("", "\n"):
-                return self.errorf("unterminated quoted string")
-            if ch == '"':
+                return self.errorf(unterminated)
+            if ch == close:
                 break
-        self.emit(T_STRING)
+        self.emit(typ)
         return self.lex_inside_action
 
     def lex_raw_quote(self) -> Any:

@@ -51,7 +51,7 @@ def peer_ref(ns: Namespace, link: Link) -> tuple[str, bool, str]:
 
 
 def ns_id(ns: Namespace, other: Namespace) -> int:
-    ids: dict[int, int] = ns.__dict__.setdefault("_netnsids", {})
+    ids = ns.netnsids
     key = id(other)
     if key not in ids:
         ids[key] = len(ids)

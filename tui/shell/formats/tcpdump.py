@@ -21,7 +21,7 @@ import struct
 import time
 from collections.abc import Callable
 
-from tui.engine.addr import IP_PROTOCOL_NAMES, TCP_SERVICES, UDP_SERVICES
+from tui.engine.addr import IP_PROTOCOL_NAMES, TCP_SERVICES, UDP_SERVICES, int_to_ip
 
 __all__ = ["TcpdumpPrinter", "TCP_SERVICES", "UDP_SERVICES", "LINKTYPE_ETHERNET", "LINKTYPE_LINUX_SLL2"]
 
@@ -153,10 +153,6 @@ def _safe(data: bytes) -> str:
     return "".join(_SAFE_CHAR[b] for b in data)
 
 
-def _ipstr(a: int) -> str:
-    return f"{a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.{a & 255}"
-
-
 def _fold(s: int) -> int:
     s = (s & 0xFFFF) + (s >> 16)
     return (s & 0xFFFF) + (s >> 16)
@@ -284,7 +280,7 @@ class TcpdumpPrinter:
             if not self.numeric and self.resolve is not None:
                 s = self.resolve(a)
             if not s:
-                s = _ipstr(a)
+                s = int_to_ip(a)
             self._addr_cache[a] = s
         return s
 
@@ -646,11 +642,11 @@ class TcpdumpPrinter:
                         raise _Trunc(" [|igmp]")
                     rtype, aux, nsrc = struct.unpack_from(">BBH", d, p)
                     kind = {1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex", 5: "allow", 6: "block"}.get(rtype, f" [rtype {rtype}]")
-                    out.append(f" [gaddr {_ipstr(_I.unpack_from(d, p + 4)[0])} {kind}")
+                    out.append(f" [gaddr {int_to_ip(_I.unpack_from(d, p + 4)[0])} {kind}")
                     if self.vflag == 1:
                         out.append(f", {nsrc} source(s)]")
                     else:
-                        out.append(" {" + "".join(f" {_ipstr(_I.unpack_from(d, p + 8 + 4 * k)[0])}" for k in range(nsrc)) + " }]")
+                        out.append(" {" + "".join(f" {int_to_ip(_I.unpack_from(d, p + 8 + 4 * k)[0])}" for k in range(nsrc)) + " }]")
                     p += 8 + 4 * nsrc + 4 * aux
         elif t == 0x16:
             out.append(f"igmp v2 report {self._addr(_I.unpack_from(d, off + 4)[0])}")
@@ -1297,7 +1293,7 @@ class TcpdumpPrinter:
         if typ == 1:
             if cp + 4 > n:
                 raise trunc
-            out.append(" " + _ipstr(_I.unpack_from(msg, cp)[0]))
+            out.append(" " + int_to_ip(_I.unpack_from(msg, cp)[0]))
         elif typ in (2, 5, 12, 39):
             out.append(" ")
             self._dns_name(out, msg, cp)
