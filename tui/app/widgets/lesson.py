@@ -108,7 +108,7 @@ class LessonPane(Vertical):
 
     def _show_markdown(self, text: str) -> None:
         # Textual's Markdown (and markdown-it) cost ~0.1 s to import: not before the first frame.
-        from textual.widgets import Markdown
+        from tui.app.cjkwrap import LessonMarkdown as Markdown
 
         found = self.query("#lesson-md")
         if found:
@@ -144,7 +144,7 @@ class LessonPane(Vertical):
         if rebuild or len(shown) > len(view.hints):
             box.remove_children()
             shown = []
-        from textual.widgets import Markdown
+        from tui.app.cjkwrap import LessonMarkdown as Markdown
 
         for k in range(len(shown), len(view.hints)):
             md = Markdown(f"**{t(self.lang, 'lesson.hint', n=k + 1)}** · {view.hints[k]}", classes="lesson-hint",

@@ -45,7 +45,8 @@ class NotesPane(Vertical):
         self._timer = self.set_interval(1.0, self._tick, pause=not self.display)
 
     def show_notes(self, markdown: str, empty: str) -> None:
-        from textual.widgets import Markdown  # imported late: not on the start path
+        # imported late: not on the start path
+        from tui.app.cjkwrap import LessonMarkdown as Markdown
 
         text = markdown or f"*{empty}*"
         found = self.query("#notes-md")
