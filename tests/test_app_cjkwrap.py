@@ -6,7 +6,14 @@ from rich.cells import cell_len
 from textual.app import App, ComposeResult
 from textual.content import Content
 
-from tui.app.cjkwrap import CjkWrapped, LessonMarkdown, break_offsets, has_wide, wrap_content
+from tui.app.cjkwrap import (
+    CjkWrapped,
+    LessonMarkdown,
+    break_offsets,
+    close_soft_gaps,
+    has_wide,
+    wrap_content,
+)
 
 TEXT = ("先恢复笔记里的环境：overlay 网络 my-swarm-net、服务 test，先扩到两个任务，再扩到三个。"
         "第三个任务落在本节点上，容器 559，地址 10.0.1.7，笔记最后那个 ping 就是从它发出的。")
@@ -37,6 +44,13 @@ def test_ascii_words_break_at_spaces_only_and_newlines_stay() -> None:
     assert lines_at("网络\n第二行", 20) == ["网络", "第二行"]
     assert break_offsets("abcdefghij", 4) == [4, 8]  # a word longer than the line is folded
     assert not has_wide("plain English") and has_wide(TEXT)
+
+
+def test_a_soft_line_break_between_chinese_characters_leaves_no_space() -> None:
+    styled = Content.from_markup("再扩到[b]三个。[/b] 第三个 test 任务 ok")
+    closed = close_soft_gaps(styled)
+    assert closed.plain == "再扩到三个。第三个 test 任务 ok"
+    assert [(s.start, s.end) for s in closed.spans] == [(3, 6)]  # the bold run moved with its text
 
 
 class Page(App[None]):

@@ -116,13 +116,28 @@ class CjkWrapped(Visual):
 _Paragraph = Markdown.BLOCKS["paragraph_open"]  # Textual's paragraph block (public only through BLOCKS)
 
 
+def close_soft_gaps(content: Content) -> Content:
+    """``content`` without the spaces between two wide characters.
+
+    Markdown turns a line break inside a paragraph into a space, which is right
+    between English words and wrong between Chinese characters (``三个。 第三个``):
+    lesson authors wrap their YAML lines wherever they like.
+    """
+    text = content.plain
+    gaps = [i for i in range(1, len(text) - 1) if text[i] == " " and _wide(text[i - 1]) and _wide(text[i + 1])]
+    if not gaps:
+        return content
+    pieces = content.divide([x for i in gaps for x in (i, i + 1)])
+    return Content("").join(pieces[::2])  # every other piece is one of the spaces
+
+
 class CjkParagraph(_Paragraph):  # type: ignore[misc,valid-type]
     """A Markdown paragraph that breaks CJK lines between characters (see the module docstring)."""
 
     def render(self) -> Visual:  # type: ignore[override]
         visual = super().render()
         if isinstance(visual, Content) and has_wide(visual.plain):
-            return CjkWrapped(visual)
+            return CjkWrapped(close_soft_gaps(visual))
         return visual  # type: ignore[return-value]
 
 
@@ -132,4 +147,4 @@ class LessonMarkdown(Markdown):
     BLOCKS = {**Markdown.BLOCKS, "paragraph_open": CjkParagraph}
 
 
-__all__ = ["CjkParagraph", "CjkWrapped", "LessonMarkdown", "break_offsets", "has_wide", "wrap_content"]
+__all__ = ["CjkParagraph", "CjkWrapped", "LessonMarkdown", "break_offsets", "close_soft_gaps", "has_wide", "wrap_content"]
