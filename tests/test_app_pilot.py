@@ -544,6 +544,10 @@ async def test_language_switch_from_the_palette_commands(tmp_path: Path) -> None
         assert screen.session.lang == "zh"
         assert "两个节点" in screen.lesson_pane.query_one("#lesson-md").source
         assert str(screen.pane("console").border_title) == "终端"
+        from textual.widgets._footer import FooterKey
+
+        palette_keys = [k for k in screen.query(FooterKey) if k.has_class("-command-palette")]
+        assert [k.description for k in palette_keys] == ["命令面板"]  # Textual's own key speaks zh too
         await run(pilot, "hostname")
         assert "ip-10-0-2-197" in console_text(app)
 

@@ -55,6 +55,16 @@ class OverlaylabApp(App[None]):
         if not os.environ.get("TEXTUAL_THEME") and isinstance(saved, str) and saved in self.available_themes:
             self.theme = saved
         self._theme_ready = True
+        self._translate_palette_key()
+
+    def _translate_palette_key(self) -> None:
+        """The footer's command palette key (Textual's own binding) in the learner's language."""
+        from dataclasses import replace
+
+        table = self._bindings.key_to_bindings
+        for key, bindings in table.items():
+            table[key] = [replace(b, description=t(self.lang, "palette.key"), tooltip=t(self.lang, "palette.key_tip"))
+                          if b.action == "command_palette" else b for b in bindings]
 
     def on_unmount(self) -> None:
         restore = getattr(self, "_restore_gc", None)
@@ -134,6 +144,7 @@ class OverlaylabApp(App[None]):
     async def set_language(self, lang: str) -> None:
         self.lang = lang
         self.options = self.options.with_(lang=lang)
+        self._translate_palette_key()
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen) or screen in self._pickers():
                 await screen.set_lang(lang)  # type: ignore[attr-defined]

@@ -115,6 +115,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "notify.quit_hint": ("ctrl+q quits (progress is saved)", "ctrl+q 退出（进度已保存）"),
     "notify.lang": ("Language: {name}", "语言：{name}"),
     "notify.theme": ("Theme: {theme}", "主题：{theme}"),
+    "palette.key": ("palette", "命令面板"),
+    "palette.key_tip": ("Open the command palette", "打开命令面板"),
     "palette.theme": ("Theme: {theme}", "主题：{theme}"),
     "palette.theme_help": ("colour theme", "配色主题"),
     "presenter.on": ("Presenter mode on", "演示模式已开启"),
