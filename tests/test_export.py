@@ -776,3 +776,18 @@ def test_exports_of_a_real_session_journal() -> None:
     assert isinstance(data, bytes)
     assert len(decode_pcap(data).records) == sum(r["kind"] == "packet" for r in records)
     assert "<script" not in str(render(records, "html"))
+
+
+def test_a_skipped_steps_check_is_not_shown_as_the_learners_pass(tmp_path: Path) -> None:
+    from tui.export import html, markdown
+    from tui.lesson.catalog import find_lesson
+    from tui.lesson.loader import load_lesson
+    from tui.lesson.session import Session
+
+    session = Session(load_lesson(find_lesson("overlay-service")), "en", 0, tmp_path / "j.jsonl")
+    session.goto(3)  # steps 0-2 are passed over: their solutions play, their checks run
+    checks = [r for r in session.records if r["kind"] == "check"]
+    assert checks and all(r.get("skipped") for r in checks)
+    md = markdown.render(session.records)
+    assert "↷ Step skipped: its solution was played" in md and "Check passed" not in md
+    assert 'class="check skipped"' in html.render(session.records)

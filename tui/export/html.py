@@ -143,7 +143,7 @@ def terminal_block(command: Record, w: Mapping[str, str]) -> str:
 
 
 def _check(rec: Record, w: Mapping[str, str]) -> str:
-    cls = "pass" if rec.get("passed") else "fail"
+    cls = "skipped" if rec.get("skipped") else "pass" if rec.get("passed") else "fail"
     return f'<p class="check {cls}">{_esc(check_line(rec, w))}</p>'
 
 
@@ -512,6 +512,7 @@ figure.term kbd { font-weight: bold; font-size: 1em; color: #ffffff; }
 .check { font-weight: 600; }
 .check.pass { color: var(--ok); }
 .check.fail { color: var(--bad); }
+.check.skipped { color: var(--muted); font-style: italic; }
 aside.hint {
   margin: 1em 0; padding: 0.6em 1em; background: var(--hint-bg);
   border-left: 0.25em solid var(--hint-line); border-radius: 0 6px 6px 0;

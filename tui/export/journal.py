@@ -36,6 +36,7 @@ WORDS: dict[str, dict[str, str]] = {
         "incorrect": "Incorrect",
         "check_passed": "Check passed",
         "check_failed": "Check failed",
+        "check_skipped": "Step skipped: its solution was played",
         "hint": "Hint",
         "exit_status": "exit status",
         "completed": "Lesson completed.",
@@ -63,6 +64,7 @@ WORDS: dict[str, dict[str, str]] = {
         "incorrect": "错误",
         "check_passed": "检查通过",
         "check_failed": "检查未通过",
+        "check_skipped": "已跳过此步：播放了参考答案",
         "hint": "提示",
         "exit_status": "退出状态",
         "completed": "本课已完成。",
@@ -258,7 +260,13 @@ def entries(section: Section) -> Iterator[tuple[str, list[Record]]]:
 
 
 def check_line(rec: Mapping[str, Any], w: Mapping[str, str]) -> str:
-    """``✓ Check passed: <message>`` (or ``✗ Check failed``), on one line."""
+    """``✓ Check passed: <message>`` (or ``✗ Check failed``), on one line.
+
+    A check run while a skipped step's solution played says so instead: the
+    learner did not pass it.
+    """
+    if rec.get("skipped"):
+        return f"↷ {w['check_skipped']}"
     passed = bool(rec.get("passed"))
     mark, label = ("✓", w["check_passed"]) if passed else ("✗", w["check_failed"])
     message = one_line(text_of(rec, "message"))

@@ -731,8 +731,11 @@ class Session:
             state.attempts += 1
             if result.passed:
                 state.completed = True
-        self._emit({"kind": "check", "step": self.step, "passed": result.passed, "message": result.message,
-                    "v": self.v})
+        record = {"kind": "check", "step": self.step, "passed": result.passed, "message": result.message,
+                  "v": self.v}
+        if not self._credit:
+            record["skipped"] = True  # the solution was played for the learner: not their pass
+        self._emit(record)
         return result
 
     def hint(self) -> str | None:
