@@ -40,10 +40,15 @@ def lesson() -> Lesson:
     return load_lesson(FIXTURE)
 
 
+OPTIONAL: dict[str, dict[str, type]] = {"check": {"skipped": bool}}
+
+
 def assert_schema(records: list[dict[str, Any]]) -> None:
     for rec in records:
         fields = SCHEMA[rec["kind"]]
-        assert set(rec) == set(fields), rec
+        optional = OPTIONAL.get(rec["kind"], {})
+        assert set(fields) <= set(rec) <= set(fields) | set(optional), rec
+        fields = {**fields, **{k: t for k, t in optional.items() if k in rec}}
         for key, typ in fields.items():
             assert isinstance(rec[key], typ), (key, rec)
             if typ is int:

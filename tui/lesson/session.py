@@ -15,7 +15,8 @@ per event, schema below) that the exporters and the progress store read::
     {"kind":"step","index":I,"id":ID,"type":KIND,"title":TEXT,"text":MARKDOWN,"v":NS}
     {"kind":"command","step":I,"host":HOST,"prompt":"root@HOST:~# ","line":CMD,"output":TEXT,
      "status":N,"v_start":NS,"v_end":NS,"wall":ISO}
-    {"kind":"check","step":I,"passed":BOOL,"message":TEXT,"v":NS}
+    {"kind":"check","step":I,"passed":BOOL,"message":TEXT,"v":NS}  (+ "skipped":true when a passed-over
+                                                                     step's solution was played)
     {"kind":"quiz","step":I,"question":TEXT,"answer":TEXT,"correct":BOOL,"feedback":TEXT}
     {"kind":"hint","step":I,"n":K,"text":TEXT}
     {"kind":"packet","v":NS,"ts_ns":WALLNS,"linktype":1,"data":HEX,"where":"HOST/NS:DEV"}
