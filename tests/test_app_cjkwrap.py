@@ -67,3 +67,23 @@ async def test_lesson_markdown_lays_chinese_paragraphs_out_with_these_breaks() -
         assert isinstance(visuals[0], CjkWrapped) and not isinstance(visuals[1], CjkWrapped)
         width = paragraphs[0].content_region.width
         assert paragraphs[0].size.height == len(lines_at(TEXT, width))
+
+
+async def test_a_chinese_step_title_breaks_like_the_text_under_it(tmp_path) -> None:  # noqa: ANN001
+    from textual.widgets import Static
+
+    from tui.app.app import create_app
+
+    app = create_app("overlay-service", lang="zh", home=str(tmp_path), time_scale=0)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = app.screen
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if getattr(screen, "session", None) is not None:
+                break
+        await pilot.pause()
+        heading = screen.query_one("#lesson-heading", Static)
+        visual = heading.visual
+        assert isinstance(visual, CjkWrapped)
+        width = heading.content_region.width
+        assert heading.size.height == len(wrap_content(visual.content, width).plain.split("\n"))

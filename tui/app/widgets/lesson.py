@@ -89,9 +89,11 @@ class LessonPane(Vertical):
     def show_step(self, view: StepView, items: list[StepItem], done_commands: set[str] | None = None) -> None:
         previous = self.view
         self.view = view
+        from tui.app.cjkwrap import CjkWrapped, has_wide
+
         heading = Content.assemble((t(self.lang, "lesson.step", n=view.index + 1, total=view.total), "$text-muted"),
                                    "  ", view.title)
-        self.query_one("#lesson-heading", Static).update(heading)
+        self.query_one("#lesson-heading", Static).update(CjkWrapped(heading) if has_wide(heading.plain) else heading)
         same_step = previous is not None and previous.index == view.index and previous.kind == view.kind
         if not same_step or previous is None or previous.markdown != view.markdown:
             self._show_markdown(view.markdown)
