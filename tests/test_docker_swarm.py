@@ -32,12 +32,18 @@ def test_errors_are_dockers() -> None:
     sh = Shell(two_nodes(seed=3), "ip-10-0-2-197")
     assert ('Error response from daemon: This node is not a swarm manager. Use "docker swarm init" or '
             '"docker swarm join" to connect this node to swarm and try again.') in run(sh, "docker node ls")
+    # a malformed token is refused before anything is dialled (swarmkit's ParseJoinToken comes first)
     out = run(sh, "ssh ip-10-0-2-253 docker swarm join --token SWMTKN-1-bogus 10.0.2.197:2377")
+    assert "Error response from daemon: invalid join token" in out
+    well_formed = "SWMTKN-1-" + "a" * 50 + "-" + "b" * 25
+    out = run(sh, f"ssh ip-10-0-2-253 docker swarm join --token {well_formed} 10.0.2.197:2377")
     assert ('Error response from daemon: rpc error: code = Unavailable desc = connection error: desc = "transport: '
             'Error while dialing dial tcp 10.0.2.197:2377: connect: connection refused"') in out
     run(sh, "docker swarm init")
     out = run(sh, "ssh ip-10-0-2-253 docker swarm join --token SWMTKN-1-bogus 10.0.2.197:2377")
     assert "Error response from daemon: invalid join token" in out
+    out = run(sh, f"ssh ip-10-0-2-253 docker swarm join --token {well_formed} 10.0.2.197:2377")
+    assert "A valid join token is necessary to join this cluster" in out
     out = run(sh, "docker swarm init")
     assert ('Error response from daemon: This node is already part of a swarm. Use "docker swarm leave" to leave '
             "this swarm and join another one.") in out

@@ -41,6 +41,19 @@ def join_token(rng: random.Random, ca_seed: str) -> str:
     return f"SWMTKN-1-{a.rjust(50, '0')[-50:]}-{b.rjust(25, '0')[-25:]}"
 
 
+def join_token_well_formed(token: str) -> bool:
+    """What swarmkit's ParseJoinToken accepts (v1 ``SWMTKN-1-<50>-<25>``, v2 ``SWMTKN-2-<0|1>-<50>-<25>``,
+    base36); anything else is refused with "invalid join token" before any connection is tried."""
+    parts = token.split("-")
+    if len(parts) == 5 and parts[:2] == ["SWMTKN", "2"] and parts[2] in ("0", "1"):
+        parts = parts[:2] + parts[3:]
+    if len(parts) != 4 or parts[:2] not in (["SWMTKN", "1"], ["SWMTKN", "2"]):
+        return False
+    digest, secret = parts[2], parts[3]
+    return (len(digest) == 50 and len(secret) == 25
+            and all(c in B36 for c in digest.lower()) and all(c in B36 for c in secret.lower()))
+
+
 def peer_name(rng: random.Random) -> str:
     return f"{rng.getrandbits(48):012x}"
 

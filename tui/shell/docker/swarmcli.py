@@ -8,7 +8,7 @@ from typing import Any
 
 from tui.engine.clock import MS, SEC
 from tui.engine.docker.daemon import ENGINE_VERSION, Daemon, DockerError, daemon_error
-from tui.engine.docker.ids import new_swarm_id
+from tui.engine.docker.ids import join_token_well_formed, new_swarm_id
 from tui.engine.docker.images import find_image
 from tui.engine.docker.ipam import ip_str
 from tui.engine.docker.swarm import (
@@ -87,7 +87,7 @@ def swarm_join(ctx: Ctx, d: Daemon, args: list[str]) -> Generator[Any, Any, int]
     p = parse(args, [F("--token", value=True), F("--advertise-addr", value=True), F("--listen-addr", value=True),
                      F("--data-path-addr", value=True), F("--availability", value=True)])
     need_args("swarm join", p.args, 1, "[OPTIONS] HOST:PORT", exact=True)
-    if not p.str("token"):
+    if not join_token_well_formed(p.str("token")):  # swarmkit parses the token before dialling the manager
         raise DockerError("Error response from daemon: invalid join token")
     attempt = start_join(d, p.str("token"), p.args[0], p.str("advertise_addr").split(":")[0] or None)
     hint = getattr(ctx.shell, "expect_until", None)
