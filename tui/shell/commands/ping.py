@@ -20,6 +20,7 @@ from typing import Any
 from tui.engine.clock import MS, SEC, US
 from tui.engine.netns import PROTO_ICMP, STACK_DELAY, checksum
 from tui.engine.process import Interrupted, Waiter, sleep_or
+from tui.shell.commands.core import OptError, getopt
 from tui.shell.commands.http_tools import is_tty
 from tui.shell.formats.iproute import ip_str
 from tui.shell.registry import Ctx, command
@@ -112,35 +113,12 @@ def parse_args(argv: list[str], flags: set[str] | None = None,
     """getopt-style: flags may be bundled (`-nc3`) and options may follow the host (GNU permutation)."""
     flags = IPUTILS_FLAGS if flags is None else flags
     with_arg = IPUTILS_WITH_ARG if with_arg is None else with_arg
-    opts: dict[str, str] = {}
-    pos: list[str] = []
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        i += 1
-        if a == "--":
-            pos.extend(argv[i:])
-            break
-        if a.startswith("-") and len(a) > 1:
-            j = 1
-            while j < len(a):
-                c = a[j]
-                if c in with_arg:
-                    val = a[j + 1:]
-                    if not val:
-                        if i >= len(argv):
-                            return opts, pos, f"option requires an argument -- '{c}'"
-                        val = argv[i]
-                        i += 1
-                    opts[c] = val
-                    break
-                if c not in flags:
-                    return opts, pos, f"invalid option -- '{c}'"
-                opts[c] = ""
-                j += 1
-        else:
-            pos.append(a)
-    return opts, pos, None
+    short = "".join(sorted(flags)) + "".join(c + ":" for c in sorted(with_arg))
+    try:
+        found, pos = getopt(argv, short)
+    except OptError as e:
+        return {}, [], e.message
+    return dict(found), pos, None
 
 
 _STRTOD = re.compile(r"\s*[+-]?(0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?"
