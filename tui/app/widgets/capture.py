@@ -404,31 +404,24 @@ class CaptureView(ScrollView, can_focus=True):
     lang: reactive[str] = reactive("en", init=False)
     """The language of the view's own words (``en`` or ``zh``); packet text is tcpdump's."""
 
-    class Selected(Message):
+    class _PacketMessage(Message):
+        """Something happened to one packet of the view (``label`` names its capture)."""
+
+        def __init__(self, view: CaptureView, record: CaptureRecord, label: str) -> None:
+            super().__init__()
+            self.view = view
+            self.record = record
+            self.label = label
+
+        @property
+        def control(self) -> CaptureView:
+            return self.view
+
+    class Selected(_PacketMessage):
         """A packet was chosen (Enter / double click): open its detail and walk."""
 
-        def __init__(self, view: CaptureView, record: CaptureRecord, label: str) -> None:
-            super().__init__()
-            self.view = view
-            self.record = record
-            self.label = label
-
-        @property
-        def control(self) -> CaptureView:
-            return self.view
-
-    class Highlighted(Message):
+    class Highlighted(_PacketMessage):
         """The cursor moved to another packet (a side pane may follow it)."""
-
-        def __init__(self, view: CaptureView, record: CaptureRecord, label: str) -> None:
-            super().__init__()
-            self.view = view
-            self.record = record
-            self.label = label
-
-        @property
-        def control(self) -> CaptureView:
-            return self.view
 
     class FilterChanged(Message):
         """The display filter was applied (``error`` is libpcap's message when it was refused)."""
