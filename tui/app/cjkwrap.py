@@ -134,11 +134,17 @@ def close_soft_gaps(content: Content) -> Content:
 class CjkParagraph(_Paragraph):  # type: ignore[misc,valid-type]
     """A Markdown paragraph that breaks CJK lines between characters (see the module docstring)."""
 
+    _wrapped: tuple[object, Visual] | None = None  # (the content it was made from, the visual): made once
+
     def render(self) -> Visual:  # type: ignore[override]
         visual = super().render()
+        if self._wrapped is not None and self._wrapped[0] is visual:
+            return self._wrapped[1]
+        out: Visual = visual  # type: ignore[assignment]
         if isinstance(visual, Content) and has_wide(visual.plain):
-            return CjkWrapped(close_soft_gaps(visual))
-        return visual  # type: ignore[return-value]
+            out = CjkWrapped(close_soft_gaps(visual))
+        self._wrapped = (visual, out)
+        return out
 
 
 class LessonMarkdown(Markdown):
