@@ -593,15 +593,7 @@ class MainScreen(Screen[None]):
         self._flush_console()
         before_lab = session.lab
         if move == "next":
-            if (not session.states[session.step].completed and session.current.kind in ("run", "task", "break")
-                    and session.step + 1 < len(session.lesson.steps)):
-                # skipping an unfinished step: from the step's start its solution is played (the console shows
-                # it), so the next step finds the lab it expects
-                session.goto(session.step)
-                session.goto(session.step + 1)
-                moved = True
-            else:
-                moved = session.next()
+            moved = session.skip_ahead()
             if not moved:
                 self.lesson_pane.show_check(None, t(self.lang, "lesson.done" if all(
                     s.completed for s in session.states) else "lesson.last_step"))
