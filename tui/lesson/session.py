@@ -419,7 +419,7 @@ class Session:
         new: list[tuple[int, int, int, Any]] = []
         for ci, cap in enumerate(self._captures):
             # _seen counts records ever kept; those a bounded capture evicted since are lost to the journal
-            records, evicted = cap.records, getattr(cap, "evicted", 0)
+            records, evicted = cap.records, cap.evicted
             end = evicted + len(records)
             start = max(min(self._seen[ci], end), evicted)
             for k, rec in enumerate(itertools.islice(records, start - evicted, None), start):
@@ -576,7 +576,7 @@ class Session:
         finally:
             self._quiet = False
         self._collect_captures()
-        self._seen = [getattr(c, "evicted", 0) + len(c.records) for c in self._captures]
+        self._seen = [c.evicted + len(c.records) for c in self._captures]
 
     # ---- navigation --------------------------------------------------------------------------
     def goto(self, index: int) -> None:
