@@ -208,6 +208,13 @@ class Namespace:
         link.name = new
         self.links[new] = link
 
+    def loopback_up(self) -> Link:
+        """lo with 127.0.0.1/8 and up, as every booted host and container namespace has it; returns lo."""
+        lo = self.links["lo"]
+        self.add_addr(lo, IfAddr(0x7F000001, 8, scope="host"))
+        self.set_up(lo)
+        return lo
+
     def set_up(self, link: Link) -> None:
         if link.admin_up:
             return

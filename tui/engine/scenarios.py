@@ -53,9 +53,7 @@ def random_mac(lab: Lab, aws: bool = False) -> bytes:
 def add_underlay_host(lab: Lab, segment: Segment, spec: HostSpec) -> None:
     host = lab.add_host(spec.hostname, tcpdump_version=spec.tcpdump_version)
     ns = host.root_ns
-    lo = ns.links["lo"]
-    ns.add_addr(lo, IfAddr(ip("127.0.0.1"), 8, scope="host"))
-    ns.set_up(lo)
+    ns.loopback_up()
     nic = Nic(ns, "eth0", random_mac(lab, aws=True), 1500)
     ns.add_link(nic)
     segment.attach(nic)

@@ -43,9 +43,7 @@ def install_world(lab: Lab, segment: Segment, gateway: str) -> None:
     router = host.root_ns
     router.label = "router"
     router.sysctl["net.ipv4.ip_forward"] = 1
-    lo = router.links["lo"]
-    router.add_addr(lo, IfAddr(_ip("127.0.0.1"), 8, scope="host"))
-    router.set_up(lo)
+    router.loopback_up()
     nic = Nic(router, "eth0", random_mac(lab), 1500)
     router.add_link(nic)
     segment.attach(nic)
@@ -62,9 +60,7 @@ def install_world(lab: Lab, segment: Segment, gateway: str) -> None:
     router.set_up(up)
     far = host.netns_by_name.setdefault("far", _new_ns(host, "far"))
     far.sysctl["net.ipv4.ip_default_ttl"] = 116
-    lo2 = far.links["lo"]
-    far.add_addr(lo2, IfAddr(_ip("127.0.0.1"), 8, scope="host"))
-    far.set_up(lo2)
+    far.loopback_up()
     fnic = Nic(far, "eth0", random_mac(lab), 1500)
     far.add_link(fnic)
     far_seg.attach(fnic)
@@ -213,9 +209,7 @@ def _add_laptop(lab: Lab, router) -> None:  # type: ignore[no-untyped-def]
     router.set_up(gw_nic)
     laptop = lab.add_host("laptop")
     ns = laptop.root_ns
-    lo = ns.links["lo"]
-    ns.add_addr(lo, IfAddr(_ip("127.0.0.1"), 8, scope="host"))
-    ns.set_up(lo)
+    ns.loopback_up()
     nic = Nic(ns, "eth0", random_mac(lab), 1500)
     ns.add_link(nic)
     home.attach(nic)

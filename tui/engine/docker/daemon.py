@@ -261,10 +261,7 @@ class Daemon:
         ns = Namespace(self.host, "", label=c.sandbox_id[:12])
         ns.sysctl["net.ipv6.conf.all.disable_ipv6"] = 1  # Docker 17.04-25 turn IPv6 off in IPv4-only sandboxes
         ns.sysctl["net.ipv4.ip_forward"] = 0
-        lo = ns.links["lo"]
-        ns.add_addr(lo, IfAddr(ip("127.0.0.1"), 8, scope="host"))
-        ns.set_up(lo)
-        lo.qdisc = "noqueue"
+        ns.loopback_up().qdisc = "noqueue"
         ns.owner = c
         self.host.docker_netns[c.sandbox_id[:12]] = ns
         fs = FileSystem()

@@ -703,10 +703,7 @@ class Member:
         ns = Namespace(host, "", label="ingress_sbox")
         ns.sysctl["net.ipv6.conf.all.disable_ipv6"] = 1
         ns.sysctl["net.ipv4.ip_forward"] = 1
-        lo = ns.links["lo"]
-        ns.add_addr(lo, IfAddr(ip("127.0.0.1"), 8, scope="host"))
-        ns.set_up(lo)
-        lo.qdisc = "noqueue"
+        ns.loopback_up().qdisc = "noqueue"
         host.docker_netns["ingress_sbox"] = ns
         self.ingress_ns = ns
         sn = self.cluster.ingress
@@ -852,9 +849,7 @@ class Member:
         ns = Namespace(host, "", label=f"lb_{sn.id[:9]}")
         ns.sysctl["net.ipv6.conf.all.disable_ipv6"] = 1
         ns.sysctl["net.ipv4.ip_forward"] = 1
-        lo = ns.links["lo"]
-        ns.add_addr(lo, IfAddr(ip("127.0.0.1"), 8, scope="host"))
-        ns.set_up(lo)
+        ns.loopback_up()
         host.docker_netns[f"lb_{sn.id[:9]}"] = ns
         self.lb_ns[sn.id] = ns
         addr = self.node.lb_addrs.get(sn.id) or sn.pool.allocate() or 0
